@@ -1,0 +1,1 @@
+"""ActivityPub as a library: signatures, discovery, fetching and delivery."""

@@ -1,0 +1,1 @@
+"""qspace: a self-hosted, federated personal-space server."""

@@ -1,0 +1,168 @@
+"""The application factory: `create_app(settings)` returns the Starlette app of one server."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+
+import httpx
+import jinja2
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from tortoise.context import TortoiseContext
+
+from qspace.db import DatabaseScope, open_database, use_database
+from qspace.jobs.runner import JobRunner
+from qspace.paths import STATIC_DIR
+from qspace.services.errors import ServiceError
+from qspace.settings import Settings
+from qspace.templating import make_environment, render
+from qspace.urls import Urls
+from qspace.web import health, pages
+from qspace.web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
+
+log = logging.getLogger("qspace")
+
+try:
+    VERSION = version("qspace")
+except PackageNotFoundError:  # running from a checkout that was not installed
+    VERSION = "0.0.0"
+
+
+@dataclass
+class Services:
+    """Runtime objects shared by the whole app (on `app.state.services`)."""
+
+    settings: Settings
+    urls: Urls
+    templates: jinja2.Environment
+    http: httpx.AsyncClient
+    runner: JobRunner
+    db: TortoiseContext | None = None
+    owns_db: bool = True
+    owns_http: bool = True
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def user_agent(self) -> str:
+        return f"qspace/{VERSION} (+{self.settings.base_url}/)"
+
+
+def routes() -> list[Route | Mount]:
+    return [
+        Route("/", pages.front_page, name="front_page"),
+        Route("/healthz", health.healthz, name="healthz"),
+        Route("/@{name}", pages.space_page, name="space"),
+        Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "json" in accept and "html" not in accept
+
+
+async def _service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return _error_response(request, exc.status, exc.message, headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return _error_response(request, exc.status_code, exc.detail or "Error")
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", exc_info=exc)
+    return _error_response(request, 500, "Something went wrong on this server.")
+
+
+def _error_response(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
+    response = render(
+        request, "pages/error.html", {"status": status, "message": message}, status_code=status
+    )
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def build_services(
+    settings: Settings,
+    *,
+    http_client: httpx.AsyncClient | None = None,
+    database: TortoiseContext | None = None,
+) -> Services:
+    """The runtime objects of one server (the web app and `qspace worker` both use them)."""
+    return Services(
+        settings=settings,
+        urls=Urls(settings.base_url),
+        templates=make_environment(),
+        http=http_client or httpx.AsyncClient(timeout=settings.federation.http_timeout),
+        runner=JobRunner([]),
+        db=database,
+        owns_db=database is None,
+        owns_http=http_client is None,
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    http_client: httpx.AsyncClient | None = None,
+    database: TortoiseContext | None = None,
+    run_worker: bool | None = None,
+) -> Starlette:
+    """Build the app. Pass `database` (an open context) or `http_client` to share them (tests);
+    the app then leaves closing them to the caller. `run_worker` overrides server.run_worker."""
+    services = build_services(settings, http_client=http_client, database=database)
+    start_worker = settings.server.run_worker if run_worker is None else run_worker
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if services.db is None:
+            services.db = await open_database(settings)
+        with use_database(services.db):
+            if start_worker:
+                services.runner.start()
+            try:
+                yield
+            finally:
+                # uvicorn has stopped taking requests and finished the in-flight ones by now;
+                # let the job runner finish its current cycle before the database closes.
+                await services.runner.stop(timeout=settings.server.shutdown_timeout)
+                if services.owns_http:
+                    await services.http.aclose()
+                if services.owns_db and services.db is not None:
+                    await services.db.close_connections()
+                    services.db = None
+
+    app = Starlette(
+        routes=routes(),
+        lifespan=lifespan,
+        middleware=[
+            Middleware(RequestIdMiddleware, log_requests=settings.log.access_log),
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(DatabaseScope, get_context=lambda: services.db),
+        ],
+        exception_handlers={
+            ServiceError: _service_error,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
+    )
+    app.state.services = services
+    return app

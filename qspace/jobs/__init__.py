@@ -1,0 +1,1 @@
+"""Background work read from database rows: deliveries and inbox processing."""

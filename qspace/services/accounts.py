@@ -1,0 +1,50 @@
+"""Accounts: creating people who can log in, and changing what an admin controls."""
+
+from __future__ import annotations
+
+import re
+
+from tortoise.transactions import in_transaction
+
+from qspace.models import Account
+from qspace.passwords import hash_password
+from qspace.services.errors import Conflict, ServiceError
+
+USERNAME_RE = re.compile(r"[a-z0-9_]{1,30}")
+
+
+def check_username(username: str) -> str:
+    """Normalise and validate a username; raise ServiceError with the rule it breaks."""
+    username = username.strip().lower()
+    if not USERNAME_RE.fullmatch(username):
+        raise ServiceError(
+            "Names use 1 to 30 characters: lowercase letters, digits and underscores."
+        )
+    return username
+
+
+def check_password(password: str, min_length: int) -> None:
+    if len(password) < min_length:
+        raise ServiceError(f"Passwords need at least {min_length} characters.")
+    if len(password) > 1024:
+        raise ServiceError("Passwords may have at most 1024 characters.")
+
+
+async def create_account(
+    username: str, password: str | None, *, min_password_length: int, is_admin: bool = False
+) -> Account:
+    """Create an account; `password=None` makes one that cannot log in with a password.
+
+    Raises Conflict if the name is taken, ServiceError for a bad name or password.
+    """
+    username = check_username(username)
+    if password is not None:
+        check_password(password, min_password_length)
+    async with in_transaction():
+        if await Account.filter(username=username).exists():
+            raise Conflict(f"The account name {username!r} is taken.")
+        return await Account.create(
+            username=username,
+            password_hash=hash_password(password) if password is not None else None,
+            is_admin=is_admin,
+        )

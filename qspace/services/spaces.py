@@ -1,0 +1,111 @@
+"""Spaces: creating a person's space (and its actor and keys) and reading the server's spaces."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+from tortoise.transactions import in_transaction
+
+from federation.keys import generate_rsa_keypair
+from qspace.models import Account, Actor, Space
+from qspace.services.accounts import check_username
+from qspace.services.errors import Conflict, NotFound, ServiceError
+from qspace.urls import Urls
+
+# Names that would shadow a server route or confuse people; a space can't take them.
+RESERVED_NAMES = frozenset(
+    {
+        "admin",
+        "api",
+        "static",
+        "media",
+        "inbox",
+        "actor",
+        "healthz",
+        "login",
+        "logout",
+        "signup",
+        "settings",
+        "notifications",
+        "feed",
+        "home",
+        "search",
+        "well_known",
+        "nodeinfo",
+        "root",
+        "qspace",
+        "support",
+        "security",
+        "about",
+        "help",
+        "themes",
+        "system",
+    }
+)
+
+
+async def create_space(
+    urls: Urls,
+    *,
+    owner: Account,
+    name: str,
+    display_name: str = "",
+    auto_accept_follows: bool = False,
+) -> Space:
+    """Create a space with its Person actor and a fresh RSA key pair.
+
+    Raises Conflict if the name is taken, ServiceError for a bad or reserved name.
+    """
+    name = check_username(name)
+    if name in RESERVED_NAMES:
+        raise ServiceError(f"The name {name!r} is reserved.")
+    if len(display_name) > 100:
+        raise ServiceError("Display names may have at most 100 characters.")
+    # Key generation takes tens of milliseconds: keep it off the event loop.
+    private_pem, public_pem = await asyncio.to_thread(generate_rsa_keypair)
+    domain = urlsplit(urls.base).netloc
+    async with in_transaction():
+        if await Space.filter(name=name).exists():
+            raise Conflict(f"The space name {name!r} is taken.")
+        actor = await Actor.create(
+            ap_id=urls.space(name),
+            type="Person",
+            username=name,
+            domain=domain,
+            is_local=True,
+            display_name=display_name or name,
+            url=urls.space(name),
+            inbox=urls.inbox(name),
+            shared_inbox=urls.shared_inbox,
+            outbox=urls.outbox(name),
+            followers_url=urls.followers(name),
+            following_url=urls.following(name),
+            featured_url=urls.featured(name),
+            key_id=urls.key_id(name),
+            public_key_pem=public_pem,
+            manually_approves=not auto_accept_follows,
+        )
+        return await Space.create(
+            name=name,
+            owner=owner,
+            actor=actor,
+            display_name=display_name or name,
+            auto_accept_follows=auto_accept_follows,
+            private_key_pem=private_pem,
+        )
+
+
+async def get_space(name: str) -> Space:
+    """The space called `name`, with its actor loaded; raise NotFound."""
+    space = await Space.get_or_none(name=name.lower()).select_related("actor", "owner")
+    if space is None or space.owner.is_disabled:
+        raise NotFound("No such space.")
+    return space
+
+
+async def list_spaces() -> list[Space]:
+    """Every space of the server whose owner is not disabled, by name."""
+    return (
+        await Space.filter(owner__is_disabled=False).select_related("actor").order_by("name").all()
+    )

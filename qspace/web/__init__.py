@@ -1,0 +1,1 @@
+"""HTTP endpoints, grouped by audience; they call services/ and render templates/."""
