@@ -240,6 +240,11 @@ class RenderedText:
     tags: list[str]
 
 
+# Status text is tokenized here rather than with bleach.linkify: bleach's fixed TLD list misses
+# most fediverse hosts (mastodon.social, *.dev) yet links bare names like "README.md", and
+# markdown-it's linkify needs linkify-it-py, which is not in the stack. One regex pass over plain
+# text means no HTML is parsed at all: every text run goes through html.escape and every href is
+# built here from an http(s) match.
 # Bare URLs need an explicit http(s) scheme (as on Mastodon). They end at whitespace, at
 # characters that cannot appear unescaped in a URL, and at CJK punctuation, which Chinese text
 # puts right after a URL without a space ("看这个https://example.com/a，很好").
@@ -296,6 +301,7 @@ class _StatusRenderer:
     tags: list[str]
 
     def line(self, text: str) -> str:
+        """Render one line: escaped text with links for URLs, known mentions and hashtags."""
         out: list[str] = []
         end = 0
         for match in _STATUS_TOKEN.finditer(text):
@@ -310,6 +316,7 @@ class _StatusRenderer:
         return "".join(out)
 
     def _token(self, match: re.Match[str]) -> tuple[str, int] | None:
+        """Return the HTML for a match and where it ends, or None to leave it as text."""
         if match["url"]:
             url = _trim_url(match["url"])
             if "://" not in url or url.endswith("://"):
