@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from urllib.parse import quote
 
 import httpx
 import jinja2
@@ -14,20 +15,24 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from tortoise.context import TortoiseContext
 
 from qspace.db import DatabaseScope, open_database, use_database
 from qspace.jobs.runner import JobRunner
-from qspace.paths import STATIC_DIR
+from qspace.jobs.steps import job_steps
 from qspace.services.errors import ServiceError
 from qspace.settings import Settings
-from qspace.templating import make_environment, render
+from qspace.templating import make_environment
 from qspace.urls import Urls
-from qspace.web import health, pages
-from qspace.web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
+from qspace.web.middleware import (
+    BodySizeLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+)
+from qspace.web.render import LoginRequired, page
+from qspace.web.routes import routes
+from qspace.web.session import SessionCookieMiddleware
 
 log = logging.getLogger("qspace")
 
@@ -56,15 +61,6 @@ class Services:
         return f"qspace/{VERSION} (+{self.settings.base_url}/)"
 
 
-def routes() -> list[Route | Mount]:
-    return [
-        Route("/", pages.front_page, name="front_page"),
-        Route("/healthz", health.healthz, name="healthz"),
-        Route("/@{name}", pages.space_page, name="space"),
-        Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
-    ]
-
-
 def _wants_json(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return "json" in accept and "html" not in accept
@@ -72,29 +68,34 @@ def _wants_json(request: Request) -> bool:
 
 async def _service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
+    if isinstance(exc, LoginRequired) and request.method == "GET" and not _wants_json(request):
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     retry_after = getattr(exc, "retry_after", None)
     headers = {"Retry-After": str(retry_after)} if retry_after else None
-    return _error_response(request, exc.status, exc.message, headers)
+    return await _error_response(request, exc.status, exc.message, headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return _error_response(request, exc.status_code, exc.detail or "Error")
+    return await _error_response(request, exc.status_code, exc.detail or "Error")
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
-    return _error_response(request, 500, "Something went wrong on this server.")
+    return await _error_response(request, 500, "Something went wrong on this server.")
 
 
-def _error_response(
+async def _error_response(
     request: Request, status: int, message: str, headers: dict[str, str] | None = None
 ) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": message}, status_code=status, headers=headers)
-    response = render(
-        request, "pages/error.html", {"status": status, "message": message}, status_code=status
-    )
+    try:
+        response: Response = await page(
+            request, "pages/error.html", {"status": status, "message": message}, status_code=status
+        )
+    except Exception:  # the error page itself failed (e.g. the database is down)
+        response = PlainTextResponse(f"{status}: {message}", status_code=status)
     if headers:
         response.headers.update(headers)
     return response
@@ -107,7 +108,7 @@ def build_services(
     database: TortoiseContext | None = None,
 ) -> Services:
     """The runtime objects of one server (the web app and `qspace worker` both use them)."""
-    return Services(
+    services = Services(
         settings=settings,
         urls=Urls(settings.base_url),
         templates=make_environment(),
@@ -117,6 +118,8 @@ def build_services(
         owns_db=database is None,
         owns_http=http_client is None,
     )
+    services.runner.steps = job_steps(services)
+    return services
 
 
 def create_app(
@@ -155,8 +158,10 @@ def create_app(
         lifespan=lifespan,
         middleware=[
             Middleware(RequestIdMiddleware, log_requests=settings.log.access_log),
-            Middleware(SecurityHeadersMiddleware),
+            Middleware(SecurityHeadersMiddleware, https=settings.server.scheme == "https"),
+            Middleware(BodySizeLimitMiddleware, max_bytes=settings.media.max_upload_bytes),
             Middleware(DatabaseScope, get_context=lambda: services.db),
+            Middleware(SessionCookieMiddleware, settings=settings),
         ],
         exception_handlers={
             ServiceError: _service_error,

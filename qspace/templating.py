@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import jinja2
-from starlette.requests import Request
-from starlette.responses import HTMLResponse
 
 from qspace.paths import TEMPLATES_DIR
 
@@ -23,18 +19,3 @@ def make_environment() -> jinja2.Environment:
     env.filters["datetime"] = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else ""
     env.filters["date"] = lambda value: value.strftime("%Y-%m-%d") if value else ""
     return env
-
-
-def render(
-    request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
-) -> HTMLResponse:
-    """Render `template` with the request-wide context (site, viewer) plus `context`."""
-    services = request.app.state.services
-    page = services.templates.get_template(template)
-    full = {
-        "site_name": services.settings.server.domain,
-        "base_url": services.settings.base_url,
-        "request_path": request.url.path,
-        **context,
-    }
-    return HTMLResponse(page.render(full), status_code=status_code)

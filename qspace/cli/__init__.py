@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from qspace.cli import content, server, spaces
+from qspace.cli import accounts, content, server, spaces
 from qspace.cli.common import CommandError, run_command
 from qspace.settings import ConfigError
 
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     server.register(commands)
     spaces.register(commands)
+    accounts.register(commands)
     content.register(commands)
     return parser
 

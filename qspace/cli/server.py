@@ -21,7 +21,7 @@ from qspace.cli.common import CommandError, read_secret_file, run_async, setting
 from qspace.db import database
 from qspace.logs import setup_logging
 from qspace.migrate import apply_migrations, pending_migrations
-from qspace.services import accounts, items, spaces
+from qspace.services import items, spaces
 from qspace.settings import Settings, load_settings, replace
 from qspace.urls import Urls
 
@@ -133,10 +133,13 @@ async def _init_database(
         if args.admin:
             shown = password is None
             password = password or secrets.token_urlsafe(12)
-            admin = await accounts.create_account(
-                args.admin, password, min_password_length=minimum, is_admin=True
+            admin, space = await spaces.create_account_with_space(
+                urls,
+                username=args.admin,
+                password=password,
+                min_password_length=minimum,
+                is_admin=True,
             )
-            space = await spaces.create_space(urls, owner=admin, name=admin.username)
             print(f"admin account {admin.username!r} with space {urls.space(space.name)}")
             if shown:
                 print(f"admin password: {password}")
@@ -147,10 +150,14 @@ async def _init_database(
 async def _create_demo(settings: Settings, urls: Urls, password: str | None) -> None:
     data_dir = settings.data_path
     password = password or secrets.token_urlsafe(12)
-    owner = await accounts.create_account(
-        "demo", password, min_password_length=settings.security.min_password_length, is_admin=True
+    _owner, space = await spaces.create_account_with_space(
+        urls,
+        username="demo",
+        password=password,
+        min_password_length=settings.security.min_password_length,
+        is_admin=True,
+        display_name="Demo Space",
     )
-    space = await spaces.create_space(urls, owner=owner, name="demo", display_name="Demo Space")
     await items.publish_status(
         urls, space, text="Hello from my new space! #qspace", audience="public", mood="happy"
     )

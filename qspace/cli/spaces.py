@@ -8,7 +8,7 @@ from typing import Any
 from qspace.cli.common import CommandError, read_secret_file, run_async, settings_from
 from qspace.db import database
 from qspace.models import Account
-from qspace.services import accounts, spaces
+from qspace.services import spaces
 from qspace.settings import Settings
 from qspace.urls import Urls
 
@@ -52,20 +52,23 @@ async def _create(settings: Settings, args: argparse.Namespace, password: str | 
             owner = await Account.get_or_none(username=args.owner.lower())
             if owner is None:
                 raise CommandError(f"no account named {args.owner!r}")
+            space = await spaces.create_space(
+                urls,
+                owner=owner,
+                name=args.name,
+                display_name=args.display_name,
+                auto_accept_follows=args.auto_accept_follows,
+            )
         else:
-            owner = await accounts.create_account(
-                args.name,
-                password,
+            owner, space = await spaces.create_account_with_space(
+                urls,
+                username=args.name,
+                password=password,
                 min_password_length=settings.security.min_password_length,
                 is_admin=args.admin,
+                display_name=args.display_name,
+                auto_accept_follows=args.auto_accept_follows,
             )
-        space = await spaces.create_space(
-            urls,
-            owner=owner,
-            name=args.name,
-            display_name=args.display_name,
-            auto_accept_follows=args.auto_accept_follows,
-        )
     if password is None and not args.owner:
         print(f"note: account {owner.username!r} has no password and cannot log in yet")
     print(f"created space @{space.name} owned by {owner.username!r}")

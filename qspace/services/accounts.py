@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
-from qspace.models import Account
+from qspace.models import Account, Actor, Media, Space
 from qspace.passwords import hash_password
 from qspace.services.errors import Conflict, ServiceError
 
@@ -48,3 +49,23 @@ async def create_account(
             password_hash=hash_password(password) if password is not None else None,
             is_admin=is_admin,
         )
+
+
+async def delete_account(account: Account, media_root: Path) -> list[str]:
+    """Delete an account with its spaces, their items, follows, media rows and media files.
+
+    Returns the ActivityPub ids of the deleted spaces' actors.
+    """
+    spaces = await Space.filter(owner_id=account.id)
+    actor_ids = [s.actor_id for s in spaces]
+    ap_ids = list(await Actor.filter(id__in=actor_ids).values_list("ap_id", flat=True))
+    media = await Media.filter(owner_id__in=[s.id for s in spaces])
+    files = [media_root / v["path"] for m in media for v in m.variants.values() if "path" in v]
+    async with in_transaction():
+        # Deleting the actors cascades to their spaces, items, follows, likes and media rows.
+        await Actor.filter(id__in=actor_ids).delete()
+        await Account.filter(id=account.id).delete()
+    for path in files:
+        if path.resolve().is_relative_to(media_root.resolve()):
+            path.unlink(missing_ok=True)
+    return ap_ids

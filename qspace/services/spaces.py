@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 from federation.keys import generate_rsa_keypair
 from qspace.models import Account, Actor, Space
-from qspace.services.accounts import check_username
+from qspace.services.accounts import check_username, create_account
 from qspace.services.errors import Conflict, NotFound, ServiceError
 from qspace.urls import Urls
 
@@ -109,3 +109,31 @@ async def list_spaces() -> list[Space]:
     return (
         await Space.filter(owner__is_disabled=False).select_related("actor").order_by("name").all()
     )
+
+
+async def create_account_with_space(
+    urls: Urls,
+    *,
+    username: str,
+    password: str | None,
+    min_password_length: int,
+    is_admin: bool = False,
+    display_name: str = "",
+    auto_accept_follows: bool = False,
+) -> tuple[Account, Space]:
+    """Create an account and its space of the same name, both or neither.
+
+    Raises Conflict for a taken name, ServiceError for a bad or reserved name or password.
+    """
+    async with in_transaction():
+        account = await create_account(
+            username, password, min_password_length=min_password_length, is_admin=is_admin
+        )
+        space = await create_space(
+            urls,
+            owner=account,
+            name=account.username,
+            display_name=display_name,
+            auto_accept_follows=auto_accept_follows,
+        )
+    return account, space

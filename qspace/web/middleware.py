@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from qspace.logs import request_id_var
+from qspace.services.errors import ServiceError
 
 access_log = logging.getLogger("qspace.access")
 
@@ -73,8 +74,11 @@ class RequestIdMiddleware:
 class SecurityHeadersMiddleware:
     """Add the security headers to every response that does not set its own."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, https: bool = False) -> None:
         self.app = app
+        self.headers = list(SECURITY_HEADERS)
+        if https:
+            self.headers.append((b"strict-transport-security", b"max-age=31536000"))
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -84,8 +88,81 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                extra = [(k, v) for k, v in self.headers if k not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class BodySizeLimitMiddleware:
+    """Refuse request bodies over `max_bytes` with 413 before reading them.
+
+    A declared Content-Length over the limit is refused without reading a byte; a chunked body
+    is counted as it streams and cut off at the limit, so no handler ever buffers more.
+    """
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _refuse(self, send: Any) -> None:
+        body = b'{"error": "The request body is too large."}'
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.max_bytes
+            except ValueError:
+                too_big = True
+            if too_big:
+                await self._refuse(send)
+                return
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge()
+            return message
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(send)
+
+
+class BodyTooLarge(ServiceError):
+    """Raised from `receive` when a streamed body passes the limit; answered with 413."""
+
+    status = 413
+
+    def __init__(self) -> None:
+        super().__init__("The request body is too large.")

@@ -8,12 +8,12 @@ from starlette.responses import Response
 from qspace.models import ItemKind
 from qspace.services import items, spaces
 from qspace.services.audience import ANONYMOUS
-from qspace.templating import render
+from qspace.web.render import page
 
 
 async def front_page(request: Request) -> Response:
     all_spaces = await spaces.list_spaces()
-    return render(request, "pages/index.html", {"spaces": all_spaces})
+    return await page(request, "pages/index.html", {"spaces": all_spaces})
 
 
 async def space_page(request: Request) -> Response:
@@ -21,7 +21,7 @@ async def space_page(request: Request) -> Response:
     viewer = ANONYMOUS
     statuses = await items.space_items(space, viewer, kinds=(ItemKind.STATUS,), limit=20)
     posts = await items.space_items(space, viewer, kinds=(ItemKind.BLOG,), limit=10)
-    return render(
+    return await page(
         request,
         "pages/space.html",
         {"space": space, "statuses": statuses, "posts": posts},

@@ -244,3 +244,12 @@ def test_check_reports_unapplied_migrations(tmp_path, capsys):
     assert main(["--config", str(config), "check"]) == 2
     assert "qspace migrate" in capsys.readouterr().err
     assert os.path.exists(tmp_path / "qspace.db")
+
+
+def test_reserved_space_name_leaves_no_account_behind(server_dir, capsys):
+    """Ensures a refused space name does not leave a half-created account."""
+    assert run(server_dir, "space", "create", "admin") == 1
+    assert "reserved" in capsys.readouterr().err
+    assert run(server_dir, "space", "create", "admin2") == 0
+    capsys.readouterr()
+    assert run(server_dir, "space", "create", "admin", "--owner", "admin2") == 1
