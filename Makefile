@@ -42,3 +42,18 @@ bench: install-test
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache build dist *.egg-info
+
+# Translations: extract every marked string into the template catalog, then merge it into the
+# Simplified Chinese catalog (created on the first run). qspace compiles the .po files in memory
+# at start-up, so there is no .mo to build; translate the new entries and drop any fuzzy flags.
+LOCALE_DIR := qspace/locale
+.PHONY: messages
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k N_ \
+		--project=qspace --no-wrap --sort-by-file --add-location=file \
+		-o $(LOCALE_DIR)/messages.pot .
+	@if [ -f $(LOCALE_DIR)/zh_CN/LC_MESSAGES/messages.po ]; then \
+		$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -l zh_CN --no-wrap; \
+	else \
+		$(BIN)/pybabel init -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -l zh_CN --no-wrap; \
+	fi

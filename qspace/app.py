@@ -18,15 +18,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from tortoise.context import TortoiseContext
 
+from federation.fetch import Fetcher
+from federation.ssrf import GuardedTransport, Resolver
 from qspace.db import DatabaseScope, open_database, use_database
 from qspace.jobs.runner import JobRunner
 from qspace.jobs.steps import job_steps
 from qspace.services.errors import ServiceError
+from qspace.services.keyring import KeyRing
+from qspace.services.remote_actors import RemoteActors
 from qspace.settings import Settings
 from qspace.templating import make_environment
 from qspace.urls import Urls
 from qspace.web.middleware import (
     BodySizeLimitMiddleware,
+    LocaleMiddleware,
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
 )
@@ -51,10 +56,19 @@ class Services:
     templates: jinja2.Environment
     http: httpx.AsyncClient
     runner: JobRunner
+    # Federation: this server's signing keys, the SSRF-guarded signed fetcher, remote actors.
+    keys: KeyRing
+    fetcher: Fetcher
+    remote_actors: RemoteActors
     db: TortoiseContext | None = None
     owns_db: bool = True
     owns_http: bool = True
     extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """The installed qspace version (NodeInfo, User-Agent)."""
+        return VERSION
 
     @property
     def user_agent(self) -> str:
@@ -101,19 +115,46 @@ async def _error_response(
     return response
 
 
+def guarded_client(settings: Settings, resolver: Resolver | None = None) -> httpx.AsyncClient:
+    """The outgoing HTTP client: every request (redirects included) passes the SSRF guard."""
+    transport = GuardedTransport(
+        httpx.AsyncHTTPTransport(), allow_http=settings.federation.allow_http, resolver=resolver
+    )
+    return httpx.AsyncClient(transport=transport, timeout=settings.federation.http_timeout)
+
+
 def build_services(
     settings: Settings,
     *,
     http_client: httpx.AsyncClient | None = None,
     database: TortoiseContext | None = None,
+    resolver: Resolver | None = None,
 ) -> Services:
-    """The runtime objects of one server (the web app and `qspace worker` both use them)."""
+    """The runtime objects of one server (the web app and `qspace worker` both use them).
+
+    `http_client` replaces the SSRF-guarded client (tests route it to other in-process apps);
+    `resolver` replaces DNS for the guard's address checks (tests map *.test names).
+    """
+    urls = Urls(settings.base_url)
+    http = http_client or guarded_client(settings, resolver)
+    keys = KeyRing(urls)
+    fetcher = Fetcher(
+        http,
+        user_agent=f"qspace/{VERSION} (+{settings.base_url}/)",
+        sign=keys.sign_as_instance,
+        allow_http=settings.federation.allow_http,
+        resolver=resolver,
+        timeout=settings.federation.http_timeout,
+    )
     services = Services(
         settings=settings,
-        urls=Urls(settings.base_url),
+        urls=urls,
         templates=make_environment(),
-        http=http_client or httpx.AsyncClient(timeout=settings.federation.http_timeout),
+        http=http,
         runner=JobRunner([]),
+        keys=keys,
+        fetcher=fetcher,
+        remote_actors=RemoteActors(fetcher, keys, urls),
         db=database,
         owns_db=database is None,
         owns_http=http_client is None,
@@ -128,10 +169,14 @@ def create_app(
     http_client: httpx.AsyncClient | None = None,
     database: TortoiseContext | None = None,
     run_worker: bool | None = None,
+    resolver: Resolver | None = None,
 ) -> Starlette:
     """Build the app. Pass `database` (an open context) or `http_client` to share them (tests);
-    the app then leaves closing them to the caller. `run_worker` overrides server.run_worker."""
-    services = build_services(settings, http_client=http_client, database=database)
+    the app then leaves closing them to the caller. `run_worker` overrides server.run_worker;
+    `resolver` replaces DNS in the SSRF guard (tests)."""
+    services = build_services(
+        settings, http_client=http_client, database=database, resolver=resolver
+    )
     start_worker = settings.server.run_worker if run_worker is None else run_worker
 
     @contextlib.asynccontextmanager
@@ -159,6 +204,7 @@ def create_app(
         middleware=[
             Middleware(RequestIdMiddleware, log_requests=settings.log.access_log),
             Middleware(SecurityHeadersMiddleware, https=settings.server.scheme == "https"),
+            Middleware(LocaleMiddleware),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.media.max_upload_bytes),
             Middleware(DatabaseScope, get_context=lambda: services.db),
             Middleware(SessionCookieMiddleware, settings=settings),

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from qspace.cli import accounts, content, server, spaces, themes
+from qspace.cli import accounts, content, server, social, spaces, themes
 from qspace.cli.common import CommandError, run_command
 from qspace.settings import ConfigError
 
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     spaces.register(commands)
     accounts.register(commands)
     content.register(commands)
+    social.register(commands)
     themes.register(commands)
     return parser
 

@@ -6,8 +6,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from qspace.jobs.delivery import DeliveryWorker
+from qspace.jobs.inbox import InboxWorker
 from qspace.jobs.runner import JobStep
 from qspace.services import limits, sessions
+from qspace.services.inbox import InboxContext
 
 if TYPE_CHECKING:  # only for annotations: app.py imports this module
     from qspace.app import Services
@@ -32,7 +35,17 @@ def every(seconds: float, step: JobStep, clock: Callable[[], float] = time.monot
 
 
 def job_steps(services: Services) -> list[JobStep]:
+    inbox = InboxWorker(InboxContext(services.urls, services.remote_actors))
+    delivery = DeliveryWorker(
+        http=services.http,
+        keys=services.keys,
+        settings=services.settings.federation,
+        user_agent=services.user_agent,
+    )
     return [
+        # Inbox first: what it queues (an Accept) goes out in the same cycle.
+        inbox.run_due,
+        delivery.run_due,
         every(600, sessions.prune_expired),
         every(600, limits.prune),
     ]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
+from qspace.i18n import gettext as _
 from qspace.models import Account, Actor, Media, Space
 from qspace.passwords import hash_password
 from qspace.services.errors import Conflict, ServiceError
@@ -19,16 +20,18 @@ def check_username(username: str) -> str:
     username = username.strip().lower()
     if not USERNAME_RE.fullmatch(username):
         raise ServiceError(
-            "Names use 1 to 30 characters: lowercase letters, digits and underscores."
+            _("Names use 1 to 30 characters: lowercase letters, digits and underscores.")
         )
     return username
 
 
 def check_password(password: str, min_length: int) -> None:
     if len(password) < min_length:
-        raise ServiceError(f"Passwords need at least {min_length} characters.")
+        raise ServiceError(
+            _("Passwords need at least %(count)d characters.") % {"count": min_length}
+        )
     if len(password) > 1024:
-        raise ServiceError("Passwords may have at most 1024 characters.")
+        raise ServiceError(_("Passwords may have at most %(count)d characters.") % {"count": 1024})
 
 
 async def create_account(
@@ -43,7 +46,7 @@ async def create_account(
         check_password(password, min_password_length)
     async with in_transaction():
         if await Account.filter(username=username).exists():
-            raise Conflict(f"The account name {username!r} is taken.")
+            raise Conflict(_("The account name '%(name)s' is taken.") % {"name": username})
         return await Account.create(
             username=username,
             password_hash=hash_password(password) if password is not None else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qspace.i18n import gettext as _
 from qspace.models import Account, ServerState
 from qspace.services import sessions
 from qspace.services.errors import Forbidden, ServiceError
@@ -20,7 +21,10 @@ async def registration_mode(settings: Settings) -> str:
 
 async def set_registration_mode(mode: str) -> None:
     if mode not in REGISTRATION_MODES:
-        raise ServiceError(f"Registration mode must be one of {', '.join(REGISTRATION_MODES)}.")
+        raise ServiceError(
+            _("Registration mode must be one of %(choices)s.")
+            % {"choices": ", ".join(REGISTRATION_MODES)}
+        )
     await ServerState.update_or_create(key=REGISTRATION_KEY, defaults={"value": {"mode": mode}})
 
 
@@ -28,7 +32,7 @@ async def set_disabled(admin: Account, account: Account, disabled: bool) -> None
     """Disable (logging it out everywhere) or re-enable an account; admins can't disable
     themselves, so a server always keeps a way in."""
     if account.id == admin.id and disabled:
-        raise Forbidden("You can't disable your own account.")
+        raise Forbidden(_("You can't disable your own account."))
     account.is_disabled = disabled
     await account.save(update_fields=["is_disabled"])
     if disabled:

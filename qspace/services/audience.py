@@ -21,7 +21,11 @@ from qspace.models import (
     Item,
     ItemRecipient,
     ItemState,
+    Space,
 )
+
+# States a space owner still sees on their own wall: messages held for approval, or hidden.
+MODERATED = (ItemState.HELD, ItemState.HIDDEN)
 
 
 @dataclass(frozen=True)
@@ -37,8 +41,12 @@ class Viewer:
     groups: frozenset[int] = field(default_factory=frozenset)
     # Items addressed to the viewer in person.
     addressed: frozenset[int] = field(default_factory=frozenset)
-    # Local spaces the viewer owns (they see held and private messages on their own walls).
+    # Local spaces the viewer owns: their owner sees everything shown on them (comments and
+    # guestbook messages by others included, held or hidden ones too).
     own_spaces: frozenset[int] = field(default_factory=frozenset)
+    # Local spaces of the viewer's friends. "Friends" of an item means friends of the space it
+    # is shown in, so a comment in a friends-only thread reaches exactly the thread's audience.
+    friend_spaces: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_anonymous(self) -> bool:
@@ -58,8 +66,21 @@ class Viewer:
         rules += [
             (Q(author_id=me), lambda i: i.author_id == me),
             (
-                Q(audience=Audience.FRIENDS, author_id__in=list(self.friends)),
-                lambda i: i.audience == Audience.FRIENDS and i.author_id in self.friends,
+                Q(space_id__in=list(self.own_spaces)),
+                lambda i: i.space_id in self.own_spaces,
+            ),
+            (
+                Q(audience=Audience.FRIENDS, space_id__in=list(self.friend_spaces)),
+                lambda i: i.audience == Audience.FRIENDS and i.space_id in self.friend_spaces,
+            ),
+            (
+                # Remote items have no local space: their author's friends see them.
+                Q(audience=Audience.FRIENDS, space_id=None, author_id__in=list(self.friends)),
+                lambda i: (
+                    i.audience == Audience.FRIENDS
+                    and i.space_id is None
+                    and i.author_id in self.friends
+                ),
             ),
             (
                 Q(audience=Audience.FOLLOWERS, author_id__in=list(self.following)),
@@ -89,7 +110,7 @@ class Viewer:
             published = (
                 published
                 | Q(author_id=self.actor_id)
-                | Q(state=ItemState.HELD, space_id__in=list(self.own_spaces))
+                | Q(state__in=MODERATED, space_id__in=list(self.own_spaces))
             )
         return live & published & visible
 
@@ -101,7 +122,7 @@ class Viewer:
         if item.state != ItemState.PUBLISHED:
             allowed = me is not None and (
                 item.author_id == me
-                or (item.state == ItemState.HELD and item.space_id in self.own_spaces)
+                or (item.state in MODERATED and item.space_id in self.own_spaces)
             )
             if not allowed:
                 return False
@@ -126,11 +147,14 @@ async def viewer_for(actor: Actor | None, own_space_ids: list[int] | None = None
         )
     )
     groups = await FriendGroupMember.filter(actor_id=actor.id).values_list("group_id", flat=True)
+    friends = following & followers
+    friend_spaces = await Space.filter(actor_id__in=list(friends)).values_list("id", flat=True)
     addressed = await ItemRecipient.filter(actor_id=actor.id).values_list("item_id", flat=True)
     return Viewer(
         actor_id=actor.id,
         following=frozenset(following),
-        friends=frozenset(following & followers),
+        friends=frozenset(friends),
+        friend_spaces=frozenset(friend_spaces),
         groups=frozenset(groups),
         addressed=frozenset(addressed),
         own_spaces=frozenset(own_space_ids or ()),

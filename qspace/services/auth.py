@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from qspace.i18n import N_
+from qspace.i18n import gettext as _
 from qspace.models import Account
 from qspace.passwords import hash_password, needs_rehash, verify_password
 from qspace.services import limits, twofactor
 from qspace.services.accounts import check_password
 from qspace.services.errors import Forbidden, ServiceError
 
-WRONG_CREDENTIALS = "Wrong account name or password."
+WRONG_CREDENTIALS = N_("Wrong account name or password.")
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,9 @@ async def check_credentials(
     # argon2 takes tens of milliseconds of CPU: off the event loop.
     ok = await asyncio.to_thread(verify_password, stored, password)
     if account is None or not ok:
-        raise Forbidden(WRONG_CREDENTIALS)
+        raise Forbidden(_(WRONG_CREDENTIALS))
     if account.is_disabled:
-        raise Forbidden("This account is disabled. Ask the server's admin.")
+        raise Forbidden(_("This account is disabled. Ask the server's admin."))
     if stored and needs_rehash(stored):
         account.password_hash = await asyncio.to_thread(hash_password, password)
         await account.save(update_fields=["password_hash"])
@@ -51,16 +53,16 @@ async def check_second_factor(account: Account, code: str, *, per_minute: int) -
         return
     if await twofactor.use_recovery_code(account, code):
         return
-    raise Forbidden("That code is not valid (or was used already).")
+    raise Forbidden(_("That code is not valid (or was used already)."))
 
 
 async def change_password(account: Account, current: str, new: str, *, min_length: int) -> None:
     """Replace the password after checking the current one; raise Forbidden/ServiceError."""
     if not await asyncio.to_thread(verify_password, account.password_hash, current):
-        raise Forbidden("The current password is wrong.")
+        raise Forbidden(_("The current password is wrong."))
     check_password(new, min_length)
     if new == current:
-        raise ServiceError("The new password is the same as the current one.")
+        raise ServiceError(_("The new password is the same as the current one."))
     account.password_hash = await asyncio.to_thread(hash_password, new)
     await account.save(update_fields=["password_hash"])
 
@@ -68,4 +70,4 @@ async def change_password(account: Account, current: str, new: str, *, min_lengt
 async def confirm_password(account: Account, password: str) -> None:
     """Raise Forbidden unless `password` is the account's password (for sensitive actions)."""
     if not await asyncio.to_thread(verify_password, account.password_hash, password):
-        raise Forbidden("The password is wrong.")
+        raise Forbidden(_("The password is wrong."))

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from qspace.i18n import gettext as _
 from qspace.mapping import (
     QSPACE_CONTEXT,
     item_to_object,
@@ -161,7 +162,7 @@ def read_export(source: IO[bytes] | Path) -> ExportSummary:
         with zipfile.ZipFile(source) as archive:
             manifest = json.loads(archive.read("manifest.json"))
             if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
-                raise ServiceError("Not a qspace export of a known version.")
+                raise ServiceError(_("Not a qspace export of a known version."))
             outbox = json.loads(archive.read("outbox.json"))
             activities = outbox.get("orderedItems", [])
             kinds = Counter(a["object"].get("qspace:kind", "unknown") for a in activities)
@@ -169,7 +170,9 @@ def read_export(source: IO[bytes] | Path) -> ExportSummary:
             following = list(csv.DictReader(io.StringIO(archive.read("following.csv").decode())))
             media_files = [n for n in archive.namelist() if n.startswith("media/")]
     except (KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise ServiceError(f"The export archive is damaged: {exc}") from None
+        raise ServiceError(
+            _("The export archive is damaged: %(reason)s") % {"reason": str(exc)}
+        ) from None
     return ExportSummary(
         space=manifest.get("space", ""),
         items=dict(sorted(kinds.items())),

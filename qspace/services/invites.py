@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from qspace.i18n import gettext as _
 from qspace.models import Account, Invite, Space
 from qspace.services import spaces
 from qspace.services.errors import NotFound, ServiceError
@@ -30,7 +31,7 @@ async def find_usable_invite(token: str) -> Invite:
     """The invite for `token` if unused and unexpired; NotFound otherwise."""
     invite = await Invite.get_or_none(token_hash=token_hash(token or ""))
     if invite is None or invite.used_at is not None or invite.expires_at <= datetime.now(UTC):
-        raise NotFound("This invite link is not valid (used, expired or mistyped).")
+        raise NotFound(_("This invite link is not valid (used, expired or mistyped)."))
     return invite
 
 
@@ -62,5 +63,5 @@ async def sign_up(
                 used_at=datetime.now(UTC), used_by_id=account.id
             )
             if not spent:
-                raise ServiceError("This invite link was just used.")
+                raise ServiceError(_("This invite link was just used."))
     return account, space

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.context import require_context
 
+from qspace.i18n import gettext as _
 from qspace.models import RateCounter
 from qspace.services.errors import TooManyRequests
 
@@ -42,7 +43,7 @@ async def hit(key: str, limit: int, *, window: int = 60, now: datetime | None = 
     count = int(rows[0]["count"])
     if count > limit:
         retry_after = max(1, int((start + timedelta(seconds=window) - now).total_seconds()) + 1)
-        raise TooManyRequests("Too many attempts. Wait a moment and try again.", retry_after)
+        raise TooManyRequests(_("Too many attempts. Wait a moment and try again."), retry_after)
     return count
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from tortoise.transactions import in_transaction
 
 from federation.keys import generate_rsa_keypair
+from qspace.i18n import gettext as _
 from qspace.models import Account, Actor, Space
 from qspace.services.accounts import check_username, create_account
 from qspace.services.errors import Conflict, NotFound, ServiceError
@@ -59,15 +60,15 @@ async def create_space(
     """
     name = check_username(name)
     if name in RESERVED_NAMES:
-        raise ServiceError(f"The name {name!r} is reserved.")
+        raise ServiceError(_("The name '%(name)s' is reserved.") % {"name": name})
     if len(display_name) > 100:
-        raise ServiceError("Display names may have at most 100 characters.")
+        raise ServiceError(_("Display names may have at most 100 characters."))
     # Key generation takes tens of milliseconds: keep it off the event loop.
     private_pem, public_pem = await asyncio.to_thread(generate_rsa_keypair)
     domain = urlsplit(urls.base).netloc
     async with in_transaction():
         if await Space.filter(name=name).exists():
-            raise Conflict(f"The space name {name!r} is taken.")
+            raise Conflict(_("The space name '%(name)s' is taken.") % {"name": name})
         actor = await Actor.create(
             ap_id=urls.space(name),
             type="Person",
@@ -100,7 +101,7 @@ async def get_space(name: str) -> Space:
     """The space called `name`, with its actor loaded; raise NotFound."""
     space = await Space.get_or_none(name=name.lower()).select_related("actor", "owner")
     if space is None or space.owner.is_disabled:
-        raise NotFound("No such space.")
+        raise NotFound(_("No such space."))
     return space
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pyotp
 import segno
 
+from qspace.i18n import gettext as _
 from qspace.models import Account, RecoveryCode
 from qspace.services.errors import ServiceError
 
@@ -59,7 +60,9 @@ async def finish_enrollment(account: Account, secret: str, code: str) -> list[st
     """
     step = _matching_step(secret, code)
     if step is None:
-        raise ServiceError("That code does not match. Check your authenticator's clock and retry.")
+        raise ServiceError(
+            _("That code does not match. Check your authenticator's clock and retry.")
+        )
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
     account.totp_secret = secret
     account.totp_enabled = True

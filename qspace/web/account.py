@@ -8,6 +8,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from qspace.i18n import gettext as _
 from qspace.models import Account, Session
 from qspace.services import accounts, auth, export, sessions, twofactor
 from qspace.services.errors import Forbidden, ServiceError
@@ -49,7 +50,7 @@ async def change_password(request: Request, form: FormData) -> Response:
     new = text(form, "new_password")
     try:
         if new != text(form, "new_password_confirm"):
-            raise ServiceError("The two new passwords differ.")
+            raise ServiceError(_("The two new passwords differ."))
         await auth.change_password(
             current.account,
             text(form, "current_password"),
@@ -122,7 +123,7 @@ async def disable_two_factor(request: Request, form: FormData) -> Response:
             await twofactor.verify_code(current.account, code)
             or await twofactor.use_recovery_code(current.account, code)
         ):
-            raise Forbidden("That code is not valid (or was used already).")
+            raise Forbidden(_("That code is not valid (or was used already)."))
     except ServiceError as exc:
         return await settings_page(request, {"two_factor_error": exc.message}, exc.status)
     await twofactor.disable(current.account)
@@ -132,7 +133,7 @@ async def disable_two_factor(request: Request, form: FormData) -> Response:
 async def download_export(request: Request) -> Response:
     current = await require_login(request)
     if current.space is None:
-        raise ServiceError("This account has no space to export.")
+        raise ServiceError(_("This account has no space to export."))
     services = _services(request)
     archive = await export.write_export(current.space, services.urls, services.settings.media_path)
     stamp = datetime.now(UTC).strftime("%Y%m%d")
@@ -159,9 +160,9 @@ async def delete_account(request: Request, form: FormData) -> Response:
     try:
         await auth.confirm_password(current.account, text(form, "password"))
         if text(form, "confirm").strip().lower() != current.account.username:
-            raise ServiceError("Type your account name to confirm.")
+            raise ServiceError(_("Type your account name to confirm."))
         if current.account.is_admin and not await _another_admin_exists(current.account.id):
-            raise Forbidden("You are the only admin: make someone else admin first.")
+            raise Forbidden(_("You are the only admin: make someone else admin first."))
     except ServiceError as exc:
         return await settings_page(request, {"delete_error": exc.message}, exc.status)
     await accounts.delete_account(current.account, _services(request).settings.media_path)

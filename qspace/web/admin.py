@@ -8,9 +8,11 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from qspace.i18n import gettext as _
 from qspace.models import Account, Invite
-from qspace.services import admin, invites, spaces
+from qspace.services import admin, invites, looks, spaces
 from qspace.services.errors import NotFound, ServiceError
+from qspace.themes import available_packs
 from qspace.web.forms import checked, form_endpoint, redirect, text
 from qspace.web.render import page, require_admin
 
@@ -34,6 +36,8 @@ async def _admin_page(request: Request, context: dict | None = None, status: int
         "mode": await admin.registration_mode(settings),
         "modes": ("closed", "invite", "open"),
         "invite_hours": settings.accounts.invite_hours,
+        "themes": sorted(available_packs(settings).values(), key=lambda p: p.id),
+        "allowed_themes": await looks.allowed_theme_ids(settings),
         **(context or {}),
     }
     return await page(request, "admin/index.html", full, status_code=status)
@@ -63,7 +67,7 @@ async def create_account(request: Request, form: FormData) -> Response:
 async def _target(request: Request) -> Account:
     account = await Account.get_or_none(id=int(request.path_params["account_id"]))
     if account is None:
-        raise NotFound("No such account.")
+        raise NotFound(_("No such account."))
     return account
 
 

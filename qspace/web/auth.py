@@ -8,6 +8,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from qspace.i18n import gettext as _
 from qspace.models import Account
 from qspace.services import admin, auth, invites
 from qspace.services.errors import Forbidden, ServiceError
@@ -67,13 +68,13 @@ async def _pending_account(request: Request) -> Account:
     session = (await get_auth(request)).session
     pending = (session.data or {}).get("pending_2fa") if session else None
     if not pending:
-        raise Forbidden("Log in with your password first.")
+        raise Forbidden(_("Log in with your password first."))
     started = datetime.fromisoformat(pending["at"])
     if datetime.now(UTC) - started > SECOND_FACTOR_WINDOW:
-        raise Forbidden("The login took too long. Log in with your password again.")
+        raise Forbidden(_("The login took too long. Log in with your password again."))
     account = await Account.get_or_none(id=pending["account_id"], is_disabled=False)
     if account is None:
-        raise Forbidden("Log in with your password first.")
+        raise Forbidden(_("Log in with your password first."))
     return account
 
 
@@ -107,10 +108,10 @@ async def logout(request: Request, form: FormData) -> Response:
 async def _signup_context(request: Request, token: str | None) -> dict:
     mode = await admin.registration_mode(_services(request).settings)
     if mode == "closed":
-        raise Forbidden("Sign-ups are closed on this server. Ask its admin for an account.")
+        raise Forbidden(_("Sign-ups are closed on this server. Ask its admin for an account."))
     if mode == "invite":
         if not token:
-            raise Forbidden("Sign-ups on this server need an invite link.")
+            raise Forbidden(_("Sign-ups on this server need an invite link."))
         await invites.find_usable_invite(token)
     return {"mode": mode, "invite": token or ""}
 
@@ -128,7 +129,7 @@ async def signup(request: Request, form: FormData) -> Response:
     username, password = text(form, "username"), text(form, "password")
     try:
         if password != text(form, "password_confirm"):
-            raise ServiceError("The two passwords differ.")
+            raise ServiceError(_("The two passwords differ."))
         account, space = await invites.sign_up(
             services.urls,
             username=username,

@@ -10,6 +10,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from qspace.i18n import gettext as _
 from qspace.services.errors import ServiceError
 from qspace.web.session import check_csrf
 
@@ -27,7 +28,7 @@ async def read_form(request: Request) -> FormData:
     except ServiceError:  # e.g. the body passed the size limit while streaming (413)
         raise
     except Exception as exc:  # malformed multipart, too many parts, bad encoding
-        raise ServiceError(f"The form could not be read: {exc}") from None
+        raise ServiceError(_("The form could not be read: %(reason)s") % {"reason": exc}) from None
 
 
 def form_endpoint(handler: FormHandler) -> Callable[[Request], Awaitable[Response]]:

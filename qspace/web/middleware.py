@@ -8,6 +8,8 @@ import secrets
 import time
 from typing import Any
 
+from qspace import i18n
+from qspace.i18n import gettext as _
 from qspace.logs import request_id_var
 from qspace.services.errors import ServiceError
 
@@ -15,10 +17,10 @@ access_log = logging.getLogger("qspace.access")
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
-# No inline script anywhere, no framing, nothing loaded from other hosts except images (remote
-# avatars and media are shown with size limits) and audio served by qspace itself.
+# No inline script or style anywhere (skins and custom CSS are served as stylesheets), no
+# framing, nothing loaded from other hosts except images (remote avatars and media).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' https: data:; media-src 'self'; font-src 'self'; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
@@ -165,4 +167,23 @@ class BodyTooLarge(ServiceError):
     status = 413
 
     def __init__(self) -> None:
-        super().__init__("The request body is too large.")
+        super().__init__(_("The request body is too large."))
+
+
+class LocaleMiddleware:
+    """Pick the request's language from Accept-Language (the logged-in person's own setting,
+    read with their session, refines it later in the request)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        accept = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+        token = i18n.set_locale(i18n.negotiate(accept))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            i18n.reset_locale(token)

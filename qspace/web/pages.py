@@ -5,10 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from qspace.models import ItemKind
-from qspace.services import items, spaces
-from qspace.services.audience import ANONYMOUS
+from qspace.services import spaces
+from qspace.web.activitypub import negotiated, space_actor
 from qspace.web.render import page
+from qspace.web.space import space_home
 
 
 async def front_page(request: Request) -> Response:
@@ -16,13 +16,7 @@ async def front_page(request: Request) -> Response:
     return await page(request, "pages/index.html", {"spaces": all_spaces})
 
 
+@negotiated(space_actor)  # ActivityPub clients get the Person actor; both answers Vary: Accept
 async def space_page(request: Request) -> Response:
     space = await spaces.get_space(request.path_params["name"])
-    viewer = ANONYMOUS
-    statuses = await items.space_items(space, viewer, kinds=(ItemKind.STATUS,), limit=20)
-    posts = await items.space_items(space, viewer, kinds=(ItemKind.BLOG,), limit=10)
-    return await page(
-        request,
-        "pages/space.html",
-        {"space": space, "statuses": statuses, "posts": posts},
-    )
+    return await space_home(request, space)

@@ -7,6 +7,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from qspace.i18n import gettext as _
+from qspace.models import Notification, Space
+from qspace.services.audience import ANONYMOUS, Viewer, viewer_for
 from qspace.services.errors import NotFound, ServiceError
 from qspace.web.session import Auth, get_auth
 
@@ -17,7 +20,7 @@ class LoginRequired(ServiceError):
     status = 401
 
     def __init__(self) -> None:
-        super().__init__("Log in to continue.")
+        super().__init__(_("Log in to continue."))
 
 
 async def page(
@@ -26,7 +29,11 @@ async def page(
     """Render `template` for this request: adds the site, the viewer and their CSRF token."""
     services = request.app.state.services
     auth = await get_auth(request)
+    unread = 0
+    if auth.space is not None:
+        unread = await Notification.filter(recipient_id=auth.space.id, read_at=None).count()
     full = {
+        "unread_count": unread,
         "site_name": services.settings.server.domain,
         "base_url": services.settings.base_url,
         "request_path": request.url.path,
@@ -51,5 +58,21 @@ async def require_admin(request: Request) -> Auth:
     """The Auth of a logged-in admin; anyone else gets 404 (admin pages are not advertised)."""
     auth = await require_login(request)
     if auth.account is None or not auth.account.is_admin:
-        raise NotFound("No such page.")
+        raise NotFound(_("No such page."))
     return auth
+
+
+async def viewer_of(request: Request) -> Viewer:
+    """The audience-rule Viewer of this request (cached): anonymous, or the logged-in person
+    acting as their first space, with the relations the rule needs."""
+    cached = getattr(request.state, "viewer", None)
+    if cached is not None:
+        return cached
+    auth = await get_auth(request)
+    if auth.account is None or auth.space is None:
+        viewer = ANONYMOUS
+    else:
+        own = await Space.filter(owner_id=auth.account.id).values_list("id", flat=True)
+        viewer = await viewer_for(auth.space.actor, own_space_ids=list(own))
+    request.state.viewer = viewer
+    return viewer

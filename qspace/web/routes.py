@@ -6,11 +6,29 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from qspace.paths import STATIC_DIR
-from qspace.web import account, admin, auth, health, pages
+from qspace.web import (
+    account,
+    activitypub,
+    admin,
+    albums,
+    auth,
+    feeds,
+    guestbook,
+    health,
+    home,
+    inbox,
+    items,
+    look_settings,
+    media,
+    pages,
+    skins,
+    space_settings,
+    wellknown,
+)
 
 # Endpoints that accept unsafe methods without a CSRF token because they authenticate the request
 # another way (HTTP signatures). Everything else that changes state goes through form_endpoint.
-SIGNATURE_AUTHENTICATED: set[str] = set()
+SIGNATURE_AUTHENTICATED: set[str] = {"/inbox", "/@{name}/inbox"}
 
 
 def routes() -> list[BaseRoute]:
@@ -41,7 +59,89 @@ def routes() -> list[BaseRoute]:
         Route("/admin/invites", admin.create_invite, methods=["POST"]),
         Route("/admin/invites/{invite_id:int}/revoke", admin.revoke_invite, methods=["POST"]),
         Route("/admin/registration", admin.set_registration, methods=["POST"]),
+        # The signed-in person's own pages
+        Route("/home", home.home, name="home"),
+        Route("/notifications", home.notifications_page, name="notifications"),
+        Route("/notifications/read", home.mark_read, methods=["POST"]),
+        Route("/settings/space", space_settings.show, name="space_settings"),
+        Route("/settings/look", look_settings.show, name="look_settings"),
+        Route("/settings/look/theme", look_settings.choose, methods=["POST"]),
+        Route("/settings/look/variables", look_settings.variables, methods=["POST"]),
+        Route("/settings/look/css", look_settings.custom_css, methods=["POST"]),
+        Route("/settings/look/music", look_settings.add_music, methods=["POST"]),
+        Route(
+            "/settings/look/music/{media_id:int}/delete",
+            look_settings.remove_music,
+            methods=["POST"],
+        ),
+        Route("/admin/themes", look_settings.admin_allowed, methods=["POST"]),
+        Route("/themes/{theme_id}/{version}/{path:path}", skins.asset, name="theme_asset"),
+        Route("/settings/space/profile", space_settings.save_profile, methods=["POST"]),
+        Route("/settings/space/modules", space_settings.save_modules, methods=["POST"]),
+        Route("/settings/space/options", space_settings.save_settings, methods=["POST"]),
+        Route("/settings/space/groups", space_settings.create_group, methods=["POST"]),
+        Route(
+            "/settings/space/groups/{group_id:int}",
+            space_settings.update_group,
+            methods=["POST"],
+        ),
+        # Actions on any item (status, post, album, photo, comment, guestbook message)
+        Route("/items/{item_id:int}/like", items.like, methods=["POST"]),
+        Route("/items/{item_id:int}/share", items.share, methods=["POST"]),
+        Route("/items/{item_id:int}/comments", items.comment, methods=["POST"]),
+        Route("/items/{item_id:int}/edit", items.edit_comment, methods=["POST"]),
+        Route("/items/{item_id:int}/delete", items.delete_item, methods=["POST"]),
+        Route("/items/{item_id:int}/likes", items.likers_page, name="likes"),
         # Spaces
         Route("/@{name}", pages.space_page, name="space"),
+        Route("/@{name}/feed.atom", feeds.atom, name="atom"),
+        Route("/@{name}/style.css", skins.stylesheet, name="space_stylesheet"),
+        Route("/@{name}/status", items.post_status, methods=["POST"]),
+        Route("/@{name}/status/{item_id:int}", items.status_page, name="status"),
+        Route("/@{name}/comments/{item_id:int}", items.comment_permalink, name="comment"),
+        Route("/@{name}/blog", items.blog_index, methods=["GET"], name="blog"),
+        Route("/@{name}/blog", items.create_blog_post, methods=["POST"]),
+        Route("/@{name}/blog/new", items.blog_editor, methods=["GET"], name="blog_new"),
+        Route("/@{name}/blog/{slug}", items.blog_post_page, name="blog_post"),
+        Route("/@{name}/blog/{slug}/edit", items.blog_editor, methods=["GET"]),
+        Route("/@{name}/blog/{slug}/edit", items.update_blog_post, methods=["POST"]),
+        Route("/@{name}/tags/{tag}", items.tag_page, name="tag"),
+        Route("/@{name}/guestbook", guestbook.wall, methods=["GET"], name="guestbook"),
+        Route("/@{name}/guestbook", guestbook.write, methods=["POST"]),
+        Route("/@{name}/guestbook/pin", guestbook.pin, methods=["POST"]),
+        Route("/@{name}/guestbook/{entry_id:int}/moderate", guestbook.moderate, methods=["POST"]),
+        Route("/@{name}/guestbook/{entry_id:int}/delete", guestbook.delete, methods=["POST"]),
+        # Photo albums and photos
+        Route("/@{name}/albums", albums.albums_index, name="albums"),
+        Route("/@{name}/albums/new", albums.new_album_form, methods=["GET"], name="album_new"),
+        Route("/@{name}/albums/new", albums.create_album, methods=["POST"]),
+        Route("/@{name}/albums/{album_id:int}", albums.album_page, name="album"),
+        Route("/@{name}/albums/{album_id:int}/edit", albums.edit_album_form, methods=["GET"]),
+        Route("/@{name}/albums/{album_id:int}/edit", albums.edit_album, methods=["POST"]),
+        Route("/@{name}/albums/{album_id:int}/delete", albums.delete_album, methods=["POST"]),
+        Route("/@{name}/albums/{album_id:int}/photos", albums.upload_photos, methods=["POST"]),
+        Route("/@{name}/albums/{album_id:int}/describe", albums.describe_photos, methods=["GET"]),
+        Route("/@{name}/albums/{album_id:int}/alt", albums.save_alt_texts, methods=["POST"]),
+        Route("/@{name}/albums/{album_id:int}/unlock", albums.unlock_album, methods=["POST"]),
+        Route("/@{name}/photos/{photo_id:int}", albums.photo_page, name="photo"),
+        Route("/@{name}/photos/{photo_id:int}/cover", albums.set_cover, methods=["POST"]),
+        Route("/@{name}/photos/{photo_id:int}/move", albums.move_photo, methods=["POST"]),
+        Route("/@{name}/photos/{photo_id:int}/delete", albums.delete_photo, methods=["POST"]),
+        Route("/media/{capability}/{variant}", media.serve_media, name="media"),
+        # Federation: discovery, actors, collections and inboxes (see FEDERATION.md)
+        Route("/.well-known/webfinger", wellknown.webfinger, name="webfinger"),
+        Route("/.well-known/host-meta", wellknown.host_meta, name="host_meta"),
+        Route("/.well-known/nodeinfo", wellknown.nodeinfo_links, name="nodeinfo_links"),
+        Route("/nodeinfo/2.1", wellknown.nodeinfo, name="nodeinfo"),
+        Route("/actor", activitypub.instance_actor, name="instance_actor"),
+        Route("/actor/outbox", activitypub.instance_collection),
+        Route("/actor/followers", activitypub.instance_collection),
+        Route("/actor/following", activitypub.instance_collection),
+        Route("/inbox", inbox.shared_inbox, methods=["POST"], name="shared_inbox"),
+        Route("/@{name}/inbox", inbox.space_inbox, methods=["POST"], name="inbox"),
+        Route("/@{name}/outbox", activitypub.outbox, name="outbox"),
+        Route("/@{name}/followers", activitypub.followers, name="followers"),
+        Route("/@{name}/following", activitypub.following, name="following"),
+        Route("/@{name}/featured", activitypub.featured, name="featured"),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]

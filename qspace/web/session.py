@@ -15,6 +15,8 @@ from typing import Any
 from itsdangerous import BadSignature, Signer
 from starlette.requests import Request
 
+from qspace import i18n
+from qspace.i18n import gettext as _
 from qspace.models import Account, Session, Space
 from qspace.services import sessions
 from qspace.services.errors import Forbidden
@@ -82,7 +84,15 @@ async def get_auth(request: Request) -> Auth:
         )
     auth = Auth(session=session, account=account, space=space)
     request.state.auth = auth
+    _use_account_locale(account)
     return auth
+
+
+def _use_account_locale(account: Account | None) -> None:
+    """The person's own language setting wins over the browser's for the rest of the request
+    (LocaleMiddleware restores the previous value when the request ends)."""
+    if account is not None and account.locale in i18n.SUPPORTED:
+        i18n.set_locale(account.locale)
 
 
 async def _primary_space(account: Account | None) -> Space | None:
@@ -125,6 +135,7 @@ async def switch_account(
         data=data,
     )
     request.state.auth = Auth(session=session, account=account, space=await _primary_space(account))
+    _use_account_locale(account)
     _remember_cookie(request, token)
     return session
 
@@ -145,14 +156,14 @@ async def check_csrf(request: Request, submitted: str | None) -> None:
     """Raise Forbidden unless `submitted` matches the session's CSRF secret and the request
     comes from this site (the Origin header, when the browser sends one)."""
     settings = _settings(request)
+    auth = await get_auth(request)  # first: the refusal below speaks the person's language
     origin = request.headers.get("origin")
     if origin and origin != settings.base_url:
-        raise Forbidden("This form was sent from another site.")
-    auth = await get_auth(request)
+        raise Forbidden(_("This form was sent from another site."))
     if auth.session is None or not submitted:
-        raise Forbidden("The form expired. Reload the page and try again.")
+        raise Forbidden(_("The form expired. Reload the page and try again."))
     if not hmac.compare_digest(submitted.encode(), auth.session.csrf_secret.encode()):
-        raise Forbidden("The form expired. Reload the page and try again.")
+        raise Forbidden(_("The form expired. Reload the page and try again."))
 
 
 class SessionCookieMiddleware:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qspace.models import Account, Item, Space
+from qspace.models import Account, Follow, FollowState, Item, Space
 from qspace.services import accounts, items, spaces
 from qspace.urls import Urls
 
@@ -24,3 +24,15 @@ async def make_space(name: str = "alice", *, owner: Account | None = None, **kw:
 
 async def make_status(space: Space, text: str = "hello", audience: str = "public") -> Item:
     return await items.publish_status(URLS, space, text=text, audience=audience)
+
+
+async def make_friends(a: Space, b: Space) -> None:
+    """Accepted follows both ways: friends."""
+    await Follow.create(follower_id=a.actor_id, followed_id=b.actor_id, state=FollowState.ACCEPTED)
+    await Follow.create(follower_id=b.actor_id, followed_id=a.actor_id, state=FollowState.ACCEPTED)
+
+
+async def make_follow(follower: Space, followed: Space) -> None:
+    await Follow.create(
+        follower_id=follower.actor_id, followed_id=followed.actor_id, state=FollowState.ACCEPTED
+    )

@@ -1,0 +1,208 @@
+"""The inbox endpoints: every rejection path through the real app, and what gets stored."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from qspace.models import DomainBlock, InboxItem, InboxState
+from tests.app.fediverse import (
+    federated_app,
+    federation_settings,
+    load_activity,
+    make_remote,
+    signed_post,
+)
+from tests.support.factories import make_space
+
+BOB = "https://remote.test/users/bob"
+MALLORY = "https://remote.test/users/mallory"
+INBOX = "https://local.test/@alice/inbox"
+
+
+@pytest.fixture
+def remote():
+    return make_remote()
+
+
+@pytest.fixture
+async def client(tmp_path, db, remote):
+    """A client for an app whose fetches reach the fake remote server; alice exists."""
+    await make_space("alice")
+    _app, client = federated_app(federation_settings(tmp_path), db, remote)
+    async with client:
+        yield client
+
+
+def follow(activity_id: str = "https://remote.test/activities/1", actor: str = BOB) -> dict:
+    activity = load_activity("mastodon_follow.json")
+    return {**activity, "id": activity_id, "actor": actor}
+
+
+async def post(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    return await client.send(request)
+
+
+async def stored() -> int:
+    return await InboxItem.all().count()
+
+
+async def test_signed_follow_is_accepted_and_stored_pending(client, remote):
+    """Ensures a valid signed Follow answers 202 and is stored for the inbox job."""
+    response = await post(client, signed_post(INBOX, follow(), remote.keys[BOB]))
+    assert response.status_code == 202
+    item = await InboxItem.get(ap_id="https://remote.test/activities/1").select_related("space")
+    assert item.state == InboxState.PENDING
+    assert item.type == "Follow"
+    assert item.actor_ap_id == BOB
+    assert item.space.name == "alice"
+
+
+async def test_rfc9421_signatures_are_accepted_too(client, remote):
+    """Ensures the shared inbox takes RFC 9421 signed requests."""
+    request = signed_post("https://local.test/inbox", follow(), remote.keys[BOB], style="rfc9421")
+    assert (await post(client, request)).status_code == 202
+    item = await InboxItem.get(ap_id="https://remote.test/activities/1")
+    assert item.space_id is None
+
+
+async def test_inbox_rejects_unsigned_requests(client):
+    """Ensures an unsigned POST is 401 and stores nothing."""
+    response = await client.post(
+        "/@alice/inbox",
+        content=json.dumps(follow()),
+        headers={"Content-Type": "application/activity+json"},
+    )
+    assert response.status_code == 401
+    assert response.json() == {"error": "Request is not signed"}
+    assert await stored() == 0
+
+
+async def test_inbox_rejects_bad_signature(client, remote):
+    """Ensures a signature made with another key than the actor's published one is 401."""
+    key = remote.keys[MALLORY]
+    forged = type(key)(f"{BOB}#main-key", key.private_key_pem)
+    response = await post(client, signed_post(INBOX, follow(), forged))
+    assert response.status_code == 401
+    assert response.json() == {"error": "Signature does not verify"}
+    assert await stored() == 0
+
+
+async def test_inbox_rejects_wrong_digest(client, remote):
+    """Ensures a body changed after signing (digest mismatch) is 401."""
+    request = signed_post(INBOX, follow(), remote.keys[BOB])
+    tampered = follow(activity_id="https://remote.test/activities/evil")
+    request = httpx.Request(
+        "POST", INBOX, headers=request.headers, content=json.dumps(tampered).encode()
+    )
+    request.headers["Content-Length"] = str(len(request.content))
+    response = await post(client, request)
+    assert response.status_code == 401
+    assert "digest" in response.json()["error"].lower()
+    assert await stored() == 0
+
+
+async def test_inbox_rejects_stale_date(client, remote):
+    """Ensures a request signed two hours ago is 401 (outside the window)."""
+    old = datetime.now(UTC) - timedelta(hours=2)
+    response = await post(client, signed_post(INBOX, follow(), remote.keys[BOB], now=old))
+    assert response.status_code == 401
+    assert response.json() == {"error": "Signature date is too old"}
+    assert await stored() == 0
+
+
+async def test_inbox_rejects_key_owner_mismatch(client, remote):
+    """Ensures mallory cannot sign an activity whose actor is bob."""
+    response = await post(client, signed_post(INBOX, follow(actor=BOB), remote.keys[MALLORY]))
+    assert response.status_code == 401
+    assert response.json() == {"error": f"signed by {MALLORY}, but the actor is {BOB}"}
+    assert await stored() == 0
+
+
+async def test_inbox_acknowledges_a_replay_and_stores_it_once(client, remote):
+    """Ensures a replayed activity id answers 202 again and is stored only once."""
+    first = await post(client, signed_post(INBOX, follow(), remote.keys[BOB]))
+    again = await post(client, signed_post(INBOX, follow(), remote.keys[BOB]))
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert await stored() == 1
+
+
+async def test_inbox_refuses_an_oversized_body_before_reading_it(client, remote):
+    """Ensures a declared body over 1 MiB is 413 without verification or storage."""
+    padding = "x" * (1024 * 1024)
+    request = signed_post(INBOX, {**follow(), "padding": padding}, remote.keys[BOB])
+    response = await post(client, request)
+    assert response.status_code == 413
+    assert remote.requests == []  # no key was fetched
+    assert await stored() == 0
+
+
+async def test_inbox_refuses_an_oversized_chunked_body(client, remote):
+    """Ensures a body without Content-Length is cut off at the limit too."""
+
+    async def chunks():
+        for _ in range(20):
+            yield b"x" * (64 * 1024)
+
+    response = await client.post(
+        "/inbox", content=chunks(), headers={"Content-Type": "application/activity+json"}
+    )
+    assert response.status_code == 413
+    assert await stored() == 0
+
+
+async def test_inbox_refuses_blocked_domains(client, remote):
+    """Ensures activities from a domain the admin blocked are 403, before any key fetch."""
+    await DomainBlock.create(domain="remote.test")
+    response = await post(client, signed_post(INBOX, follow(), remote.keys[BOB]))
+    assert response.status_code == 403
+    assert response.json() == {"error": "domain is blocked: remote.test"}
+    assert remote.requests == []
+    assert await stored() == 0
+
+
+async def test_inbox_refuses_domains_blocked_in_the_config(tmp_path, db, remote):
+    """Ensures federation.blocked_domains blocks a server and its subdomains."""
+    await make_space("alice")
+    settings = federation_settings(tmp_path, blocked_domains="other.example, test")
+    _app, client = federated_app(settings, db, remote)
+    async with client:
+        response = await post(client, signed_post(INBOX, follow(), remote.keys[BOB]))
+    assert response.status_code == 403
+    assert await stored() == 0
+
+
+async def test_inbox_rejects_malformed_json(client, remote):
+    """Ensures a signed body that is not JSON is 400."""
+    response = await post(client, signed_post(INBOX, b"{not json", remote.keys[BOB]))
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("not JSON")
+    assert await stored() == 0
+
+
+async def test_inbox_of_an_unknown_space_is_404(client, remote):
+    """Ensures a POST to a missing space's inbox stores nothing."""
+    url = "https://local.test/@nobody/inbox"
+    response = await post(client, signed_post(url, follow(), remote.keys[BOB]))
+    assert response.status_code == 404
+    assert await stored() == 0
+
+
+async def test_self_delete_of_an_unknown_actor_is_acknowledged(client, remote):
+    """Ensures an unknown actor's Delete of itself (its key is gone) is 202 and dropped."""
+    gone = "https://remote.test/users/gone"
+    remote.add_actor("gone", slot=2)
+    key = remote.keys[gone]
+    del remote.actors[gone]  # the server answers 404 for deleted accounts
+    activity = {"id": f"{gone}#delete", "type": "Delete", "actor": gone, "object": gone}
+    response = await post(client, signed_post(INBOX, activity, key))
+    assert response.status_code == 202
+    assert await stored() == 0
+
+
+async def test_inbox_refuses_get(client):
+    """Ensures the inbox is POST only."""
+    assert (await client.get("/@alice/inbox")).status_code == 405
