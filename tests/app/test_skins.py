@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
-
 from qspace.models import Space
 from qspace.services import looks
 from tests.support.factories import PASSWORD, make_space, make_status
@@ -39,16 +37,21 @@ async def test_owner_switches_skins_and_sets_variables(client, db, settings):
     assert 'data-theme="retro"' in html
     css = (await client.get("/@alice/style.css")).text
     assert "/themes/retro/" in css  # the tiled background, served by qspace
-    pack = (await looks.pack_of(space, settings))
+    pack = await looks.pack_of(space, settings)
     color_vars = [n for n, v in pack.variables.items() if v.type == "color"]
     assert color_vars
     name = color_vars[0]
-    ok = await post_form(client, "/settings/look/variables", {f"var_{name}": "#123456"},
-                         token_from="/settings/look")
+    ok = await post_form(
+        client, "/settings/look/variables", {f"var_{name}": "#123456"}, token_from="/settings/look"
+    )
     assert ok.status_code == 303
     assert "#123456" in (await client.get("/@alice/style.css")).text
-    bad = await post_form(client, "/settings/look/variables", {f"var_{name}": "red;}body{x"},
-                          token_from="/settings/look")
+    bad = await post_form(
+        client,
+        "/settings/look/variables",
+        {f"var_{name}": "red;}body{x"},
+        token_from="/settings/look",
+    )
     assert bad.status_code == 400
     assert (await Space.get(name="alice")).theme_vars[name] == "#123456"
 
@@ -57,12 +60,16 @@ async def test_custom_css_is_sanitized_and_scoped(client, db):
     """Ensures custom CSS is scoped to the space, hostile parts dropped and reported."""
     await make_space("alice")
     await login(client, "alice", PASSWORD)
-    css = ("@import url(https://evil.example/x.css);\n"
-           "body { background: url(https://evil.example/t.png); color: red }\n"
-           ".qs-chrome { display: none }\n"
-           "h2 { position: fixed; color: blue }\n"
-           "</style><script>alert(1)</script>")
-    response = await post_form(client, "/settings/look/css", {"css": css}, token_from="/settings/look")
+    css = (
+        "@import url(https://evil.example/x.css);\n"
+        "body { background: url(https://evil.example/t.png); color: red }\n"
+        ".qs-chrome { display: none }\n"
+        "h2 { position: fixed; color: blue }\n"
+        "</style><script>alert(1)</script>"
+    )
+    response = await post_form(
+        client, "/settings/look/css", {"css": css}, token_from="/settings/look"
+    )
     assert response.status_code == 200 and "removed" in response.text
     served = (await client.get("/@alice/style.css")).text
     custom = served.split("custom CSS (sanitized) */", 1)[1]
@@ -110,8 +117,9 @@ async def test_admin_limits_the_skins_owners_may_pick(app, client, db, settings)
     html = (await client.get("/@alice")).text
     assert 'data-theme="default"' in html
     await login(client, "alice", PASSWORD)
-    refused = await post_form(client, "/settings/look/theme", {"theme": "midnight"},
-                              token_from="/settings/look")
+    refused = await post_form(
+        client, "/settings/look/theme", {"theme": "midnight"}, token_from="/settings/look"
+    )
     assert refused.status_code == 400
 
 
@@ -126,7 +134,9 @@ async def test_theme_assets_are_served_with_their_version(client, db):
     assert ok.status_code == 200 and "immutable" in ok.headers["cache-control"]
     assert (await client.get(f"/themes/retro/0.0.0-old/{pack.preview}")).status_code == 404
     assert (await client.get(f"/themes/retro/{pack.version}/theme.toml")).status_code == 404
-    assert (await client.get(f"/themes/retro/{pack.version}/../../pyproject.toml")).status_code == 404
+    assert (
+        await client.get(f"/themes/retro/{pack.version}/../../pyproject.toml")
+    ).status_code == 404
 
 
 def mp3_bytes(title: str = "Song A", artist: str = "Band B") -> bytes:
@@ -158,21 +168,29 @@ async def test_music_playlist_upload_player_and_refusals(client, db):
     await make_space("alice")
     await login(client, "alice", PASSWORD)
     token = await csrf(client, "/settings/look")
-    ok = await client.post("/settings/look/music", data={"csrf_token": token},
-                           files=[("track", ("song.mp3", mp3_bytes(), "audio/mpeg"))])
+    ok = await client.post(
+        "/settings/look/music",
+        data={"csrf_token": token},
+        files=[("track", ("song.mp3", mp3_bytes(), "audio/mpeg"))],
+    )
     assert ok.status_code == 303
     track = await Media.get(role="music")
     assert track.meta["title"] == "Song A" and track.meta["artist"] == "Band B"
-    fake = await client.post("/settings/look/music", data={"csrf_token": token},
-                             files=[("track", ("x.mp3", b"<html>not audio</html>", "audio/mpeg"))])
+    fake = await client.post(
+        "/settings/look/music",
+        data={"csrf_token": token},
+        files=[("track", ("x.mp3", b"<html>not audio</html>", "audio/mpeg"))],
+    )
     assert fake.status_code == 400 and "not an MP3" in fake.text
     assert await Media.filter(role="music").count() == 1
     space = await Space.get(name="alice")
     space.layout = {"modules": [{"id": "music", "column": "main", "visible": True}]}
     await space.save()
     html = (await client.get("/@alice")).text
-    assert "<audio controls preload=\"none\"" in html and "autoplay" not in html
+    assert '<audio controls preload="none"' in html and "autoplay" not in html
     served = await client.get(f"/media/{track.capability}/original")
     assert served.status_code == 200 and served.headers["content-type"] == "audio/mpeg"
-    await post_form(client, f"/settings/look/music/{track.id}/delete", {}, token_from="/settings/look")
+    await post_form(
+        client, f"/settings/look/music/{track.id}/delete", {}, token_from="/settings/look"
+    )
     assert await Media.filter(role="music").count() == 0

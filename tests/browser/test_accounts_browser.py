@@ -18,8 +18,19 @@ def invite_server(tmp_path):
     data = tmp_path / "server"
     password = tmp_path / "pw"
     password.write_text("the admin's password\n")
-    result = qspace("init", "--data-dir", str(data), "--domain", f"127.0.0.1:{port}",
-                    "--scheme", "http", "--admin", "boss", "--password-file", str(password))
+    result = qspace(
+        "init",
+        "--data-dir",
+        str(data),
+        "--domain",
+        f"127.0.0.1:{port}",
+        "--scheme",
+        "http",
+        "--admin",
+        "boss",
+        "--password-file",
+        str(password),
+    )
     assert result.returncode == 0, result.stderr
     server = ServerProcess(data, port, env={"QSPACE_ACCOUNTS_REGISTRATION": "invite"})
     server.start()

@@ -3,8 +3,6 @@ guestbook), and every bundled skin at phone and desktop widths. Screenshots are 
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from PIL import Image
 
@@ -22,14 +20,26 @@ def server(tmp_path):
     data = tmp_path / "server"
     pw = tmp_path / "pw"
     pw.write_text("alice's long password\n")
-    result = qspace("init", "--data-dir", str(data), "--domain", f"127.0.0.1:{port}",
-                    "--scheme", "http", "--admin", "alice", "--password-file", str(pw))
+    result = qspace(
+        "init",
+        "--data-dir",
+        str(data),
+        "--domain",
+        f"127.0.0.1:{port}",
+        "--scheme",
+        "http",
+        "--admin",
+        "alice",
+        "--password-file",
+        str(pw),
+    )
     assert result.returncode == 0, result.stderr
     bob_pw = tmp_path / "bob"
     bob_pw.write_text("bob's long password\n")
     server = ServerProcess(data, port)
-    made = server.cli("space", "create", "bob", "--display-name", "Bob",
-                      "--password-file", str(bob_pw))
+    made = server.cli(
+        "space", "create", "bob", "--display-name", "Bob", "--password-file", str(bob_pw)
+    )
     assert made.returncode == 0, made.stderr
     server.start()
     yield server
@@ -58,8 +68,10 @@ def test_a_day_in_a_space(browser, server, tmp_path, artifacts):
         log_in(page, base, "alice", "alice's long password")
         # A status update with two photos.
         page.fill("#status-text", "Sunny day at the lake #summer")
-        page.set_input_files("input[name=photos]", [photo(tmp_path, "a.jpg", (200, 80, 40)),
-                                                    photo(tmp_path, "b.jpg", (40, 120, 200))])
+        page.set_input_files(
+            "input[name=photos]",
+            [photo(tmp_path, "a.jpg", (200, 80, 40)), photo(tmp_path, "b.jpg", (40, 120, 200))],
+        )
         page.click("#compose button[type=submit]")
         page.wait_for_url(f"{base}/@alice")
         assert page.locator("#statuses .qs-photos img").count() == 2
