@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from qspace.i18n import gettext as _
-from qspace.services import looks, music
+from qspace.services import actor_document, looks, music
 from qspace.services.errors import Forbidden, ServiceError
 from qspace.themes import asset_url, available_packs
 from qspace.web.forms import files, form_endpoint, redirect, text
@@ -19,6 +19,13 @@ async def _mine(request: Request) -> Auth:
     if auth.space is None:
         raise Forbidden(_("This account has no space."))
     return auth
+
+
+async def _announce(request: Request, auth: Auth) -> None:
+    """Changes to the look federate as an Update of the actor (it carries the skin)."""
+    services = request.app.state.services
+    assert auth.space is not None
+    await actor_document.send_actor_update(auth.space, services.urls, services.settings)
 
 
 async def look_page(request: Request, context: dict | None = None, status: int = 200) -> Response:
@@ -90,6 +97,7 @@ async def choose(request: Request, form: FormData) -> Response:
         )
     except ServiceError as exc:
         return await look_page(request, {"theme_error": exc.message}, exc.status)
+    await _announce(request, auth)
     return redirect("/settings/look?done=theme")
 
 
@@ -106,6 +114,7 @@ async def variables(request: Request, form: FormData) -> Response:
         await looks.set_variables(auth.space, request.app.state.services.settings, values)
     except ServiceError as exc:
         return await look_page(request, {"variables_error": exc.message}, exc.status)
+    await _announce(request, auth)
     return redirect("/settings/look?done=variables")
 
 
@@ -119,6 +128,7 @@ async def custom_css(request: Request, form: FormData) -> Response:
         )
     except ServiceError as exc:
         return await look_page(request, {"css_error": exc.message}, exc.status)
+    await _announce(request, auth)
     if problems:
         return await look_page(request, {"css_problems": problems})
     return redirect("/settings/look?done=css")

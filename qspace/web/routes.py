@@ -13,6 +13,7 @@ from qspace.web import (
     albums,
     auth,
     feeds,
+    friends,
     guestbook,
     health,
     home,
@@ -75,6 +76,7 @@ def routes() -> list[BaseRoute]:
             methods=["POST"],
         ),
         Route("/admin/themes", look_settings.admin_allowed, methods=["POST"]),
+        Route("/themes/{theme_id}/{version}.qtheme", skins.download, name="theme_download"),
         Route("/themes/{theme_id}/{version}/{path:path}", skins.asset, name="theme_asset"),
         Route("/settings/space/profile", space_settings.save_profile, methods=["POST"]),
         Route("/settings/space/modules", space_settings.save_modules, methods=["POST"]),
@@ -85,6 +87,12 @@ def routes() -> list[BaseRoute]:
             space_settings.update_group,
             methods=["POST"],
         ),
+        # Friends
+        Route("/friends/requests", friends.show_requests, name="friend_requests"),
+        Route("/friends/requests/{follow_id:int}", friends.answer_request, methods=["POST"]),
+        Route("/friends/add", friends.add_friend, methods=["POST"]),
+        Route("/friends/unfollow", friends.unfriend, methods=["POST"]),
+        Route("/friends/block", friends.block, methods=["POST"]),
         # Actions on any item (status, post, album, photo, comment, guestbook message)
         Route("/items/{item_id:int}/like", items.like, methods=["POST"]),
         Route("/items/{item_id:int}/share", items.share, methods=["POST"]),
@@ -95,6 +103,7 @@ def routes() -> list[BaseRoute]:
         # Spaces
         Route("/@{name}", pages.space_page, name="space"),
         Route("/@{name}/feed.atom", feeds.atom, name="atom"),
+        Route("/@{name}/friends", friends.friends_page, name="friends"),
         Route("/@{name}/style.css", skins.stylesheet, name="space_stylesheet"),
         Route("/@{name}/status", items.post_status, methods=["POST"]),
         Route("/@{name}/status/{item_id:int}", items.status_page, name="status"),

@@ -7,6 +7,7 @@ the page's Content-Security-Policy can refuse inline styles and scripts altogeth
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from qspace.themes import (
     asset_path,
     available_packs,
     pack_stylesheet,
+    pack_theme,
     render_module_override,
     theme_attributes,
 )
@@ -115,4 +117,25 @@ async def asset(request: Request) -> Response:
             "Cache-Control": "public, max-age=31536000, immutable",
             "X-Content-Type-Options": "nosniff",
         },
+    )
+
+
+async def download(request: Request) -> Response:
+    """The installed pack as a reproducible .qtheme, for other servers' admins to install
+    (advertised in each space's actor as `qspace:theme`)."""
+    settings = request.app.state.services.settings
+    pack = available_packs(settings).get(request.path_params["theme_id"])
+    if pack is None or pack.version != request.path_params["version"]:
+        raise NotFound("No such skin.")
+    cache = settings.data_path / "cache" / "themes"
+    cache.mkdir(parents=True, exist_ok=True)
+    target = cache / f"{pack.id}-{pack.version}.qtheme"
+    if not target.exists():
+        # Packing is reproducible, so a cached archive never goes stale for a given version.
+        await asyncio.to_thread(pack_theme, pack.root, target)
+    return FileResponse(
+        target,
+        media_type="application/zip",
+        filename=target.name,
+        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
     )

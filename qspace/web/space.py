@@ -27,6 +27,7 @@ from qspace.services import (
 )
 from qspace.services.audience import Viewer
 from qspace.urls import Urls
+from qspace.web import friends as friend_links
 from qspace.web import skins
 from qspace.web.cards import item_cards, person, space_card, when
 from qspace.web.render import page, viewer_of
@@ -183,6 +184,7 @@ async def space_home(request: Request, space: Space) -> Response:
         and not is_owner
         and await policy.allowed(policy.Action.GUESTBOOK, space=space, actor=auth.space.actor),
         "groups": await friends.groups_of(space) if is_owner else [],
+        "relation": await friend_links.relation(space, auth.space),
         "media_url": urls.media,
     }
     return await page(request, "pages/space.html", context)

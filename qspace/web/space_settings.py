@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from qspace.i18n import gettext as _
-from qspace.services import friends, layout, policy, profile, uploads
+from qspace.services import actor_document, friends, layout, policy, profile, uploads
 from qspace.services.errors import Forbidden, ServiceError
 from qspace.web.forms import checked, files, form_endpoint, redirect, text
 from qspace.web.render import Auth, page, require_login
@@ -68,6 +68,7 @@ async def save_profile(request: Request, form: FormData) -> Response:
                 await uploads.store_image(auth.space, upload, role=role, settings=services.settings)
     except ServiceError as exc:
         return await settings_page(request, {"profile_error": exc.message}, exc.status)
+    await actor_document.send_actor_update(auth.space, services.urls, services.settings)
     return redirect("/settings/space?done=profile")
 
 
