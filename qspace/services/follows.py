@@ -51,8 +51,9 @@ async def request_follow(urls: Urls, follower: Space, target: Actor) -> Follow:
     """Ask to follow `target` (a friend request when `target` follows back).
 
     A local target is followed directly: at once when its space accepts follows
-    automatically, else pending until its owner approves. A remote target gets a Follow
-    activity queued in the same transaction; the follow stays pending until its Accept.
+    automatically or is following back (see `welcomes`), else pending until its owner
+    approves. A remote target gets a Follow activity queued in the same transaction; the
+    follow stays pending until its Accept.
     Raises ServiceError for following oneself, Forbidden when either blocks the other,
     Conflict when a follow (pending or accepted) exists already.
     """
@@ -64,7 +65,7 @@ async def request_follow(urls: Urls, follower: Space, target: Actor) -> Follow:
     if await is_blocked(me.id, target.id):
         raise Forbidden("You can't follow this person.")
     target_space = await Space.get_or_none(actor_id=target.id) if target.is_local else None
-    accepted = target_space is not None and target_space.auto_accept_follows
+    accepted = target_space is not None and await welcomes(target_space, target, me)
     conflict = Conflict(f"You already follow or asked to follow {target.handle}.")
     if await Follow.filter(follower_id=me.id, followed_id=target.id).exists():
         raise conflict
@@ -94,6 +95,18 @@ async def _create_follow(
             activity = follow_to_activity(str(follow.ap_id), me.ap_id, target.ap_id)
             await enqueue_activity(activity, actor=me, inboxes=[target.inbox])
     return follow
+
+
+async def welcomes(space: Space, space_actor: Actor, follower: Actor) -> bool:
+    """Whether a follow of `space` by `follower` is accepted without asking its owner.
+
+    True when the space accepts follows automatically, or when the space itself asked to
+    follow `follower` (pending or accepted): the friend request was the space's, so the
+    follow back completes it.
+    """
+    if space.auto_accept_follows:
+        return True
+    return await Follow.filter(follower_id=space_actor.id, followed_id=follower.id).exists()
 
 
 def _embedded_follow(follow: Follow, follower: Actor, followed: Actor) -> dict[str, Any]:
@@ -204,7 +217,7 @@ async def follow_between(follower: Actor, followed: Actor) -> Follow:
 
 
 async def receive_follow(urls: Urls, space: Space, follower: Actor, ap_id: str) -> Follow | None:
-    """Apply a remote Follow of `space`: store it, and accept at once if the space does.
+    """Apply a remote Follow of `space`: store it, accepted at once when `welcomes` says so.
 
     A blocked follower is sent a Reject and nothing is stored (returns None). A repeated
     Follow (the remote side lost our Accept, or follows again) takes the new activity id and,
@@ -229,7 +242,7 @@ async def receive_follow(urls: Urls, space: Space, follower: Actor, ap_id: str) 
         if follow.state == FollowState.ACCEPTED:
             await _answer(urls, space, me, follower, follow, "Accept")
             return follow
-    if space.auto_accept_follows:
+    if await welcomes(space, me, follower):
         return await accept_follow(urls, space, follow)
     if is_new:
         await notifications.notify(space.id, notifications.Kind.FRIEND_REQUEST, actor=follower)

@@ -20,15 +20,15 @@ from starlette.responses import JSONResponse, Response
 from federation.errors import FederationError
 from federation.jsonld import wants_activity_json
 from federation.signatures import verify_request
-from qspace.mapping import instance_to_actor, space_to_actor, to_ordered_collection
-from qspace.models import Actor, Media, Space
-from qspace.services import collections, profile, spaces
+from qspace.mapping import instance_to_actor, to_ordered_collection
+from qspace.models import Actor, Space
+from qspace.services import collections, spaces
+from qspace.services.actor_document import actor_document
 from qspace.services.audience import ANONYMOUS, Viewer, viewer_for
 from qspace.services.domain_blocks import blocked_domain_check
 
 ACTIVITY_CONTENT_TYPE = "application/activity+json; charset=utf-8"
 Endpoint = Callable[[Request], Awaitable[Response]]
-_AVATAR_VARIANTS = ("large", "medium", "small")
 
 
 def public_url(request: Request) -> str:
@@ -159,19 +159,12 @@ def _collection_endpoint(
 # --- Actors --------------------------------------------------------------------------------
 
 
-def _avatar_url(request: Request, avatar: Media | None) -> str | None:
-    if avatar is None:
-        return None
-    variant = next((v for v in _AVATAR_VARIANTS if v in avatar.variants), "original")
-    return str(request.app.state.services.urls.media(avatar.capability, variant))
-
-
 async def space_actor(request: Request) -> Response:
     """The Person actor of a space (what `/@name` answers ActivityPub clients)."""
     space = await spaces.get_space(request.path_params["name"])
-    urls = request.app.state.services.urls
-    icon = _avatar_url(request, await profile.current_image(space, "avatar"))
-    return await object_response(request, space_to_actor(space, space.actor, urls, icon_url=icon))
+    services = request.app.state.services
+    document = await actor_document(space, services.urls, services.settings)
+    return await object_response(request, document)
 
 
 async def instance_actor(request: Request) -> Response:

@@ -212,6 +212,30 @@ async def test_follows_between_local_spaces_are_direct(fed):
     assert await OutgoingActivity.all().count() == 0
 
 
+async def test_a_follow_back_is_accepted_without_asking(fed):
+    """Ensures following back someone who asked to follow you needs no approval."""
+    alice = await make_space("alice")
+    bob = await make_space("bob")
+    asked = await follows.request_follow(URLS, alice, bob.actor)
+    assert asked.state == FollowState.PENDING
+    back = await follows.request_follow(URLS, bob, alice.actor)
+    assert back.state == FollowState.ACCEPTED
+    assert (await Follow.get(id=asked.id)).state == FollowState.PENDING  # bob still decides
+
+
+async def test_remote_follow_back_is_accepted_without_asking(fed, remote):
+    """Ensures a remote Follow from someone the space asked to follow is accepted at once."""
+    app, _client = fed
+    alice = await make_space("alice")
+    bob = await follows.resolve_remote(app.state.services.remote_actors, BOB)
+    await follows.request_follow(URLS, alice, bob)
+    await send(fed, remote, follow_activity(alice.actor.ap_id))
+    await run_jobs(fed)
+    back = await Follow.get(follower_id=bob.id, followed_id=alice.actor_id)
+    assert back.state == FollowState.ACCEPTED
+    assert [a["type"] for a in remote.activities()] == ["Follow", "Accept"]
+
+
 async def test_request_follow_refuses_self_duplicates_and_blocks(fed):
     """Ensures the documented errors: self-follow, duplicate request, block either way."""
     alice = await make_space("alice")
