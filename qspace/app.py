@@ -35,6 +35,7 @@ from qspace.web.middleware import (
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
 )
+from qspace.web.page_cache import PageCache
 from qspace.web.render import LoginRequired, page
 from qspace.web.routes import routes
 from qspace.web.session import SessionCookieMiddleware
@@ -60,6 +61,8 @@ class Services:
     keys: KeyRing
     fetcher: Fetcher
     remote_actors: RemoteActors
+    # Rendered space pages for anonymous visitors (see web/page_cache.py).
+    page_cache: PageCache = field(default_factory=PageCache)
     db: TortoiseContext | None = None
     owns_db: bool = True
     owns_http: bool = True

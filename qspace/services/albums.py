@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 from qspace.i18n import gettext as _
 from qspace.models import Audience, FriendGroup, Item, ItemKind, Media, Session, Space
 from qspace.passwords import hash_password, verify_password
-from qspace.services import limits
+from qspace.services import freshness, limits
 from qspace.services.audience import Viewer
 from qspace.services.errors import NotFound, ServiceError
 from qspace.services.items import LOCAL_AUDIENCES, TITLE_MAX_CHARS, now
@@ -170,6 +170,7 @@ async def create_album(urls: Urls, space: Space, fields: AlbumFields) -> Item:
         # The id is part of the URL, so the URL is set once the row exists.
         album.ap_id = urls.album(space.name, album.id)
         await album.save(update_fields=["ap_id"])
+    await freshness.touch(space.id)
     return album
 
 
@@ -190,6 +191,7 @@ async def edit_album(urls: Urls, space: Space, album: Item, fields: AlbumFields)
         await Item.filter(
             Q(container_id=album.id) | Q(root_id=album.id) | Q(root_id__in=list(photo_ids))
         ).update(audience=album.audience, group_id=album.group_id)
+    await freshness.touch(space.id)
     return album
 
 
@@ -204,6 +206,7 @@ async def delete_album(album: Item, settings: Settings) -> None:
         await Item.filter(id=album.id).delete()
     # Files go after the commit: a failed transaction must not leave rows without files.
     delete_media_files(media, settings)
+    await freshness.touch(album.space_id)
 
 
 async def add_photos(
@@ -240,6 +243,7 @@ async def add_photos(
         album.updated_at = now()
         await album.save(update_fields=["updated_at"])
         await _ensure_cover(album)
+    await freshness.touch(space.id)
     return result
 
 
@@ -285,6 +289,7 @@ async def set_cover(photo: Item) -> None:
             role=PHOTO_ROLE
         )
         await Media.filter(item_id=photo.id).update(role=COVER_ROLE)
+    await freshness.touch(photo.space_id)
 
 
 async def set_alt_texts(album: Item, alts: Mapping[int, str]) -> int:
@@ -300,6 +305,7 @@ async def set_alt_texts(album: Item, alts: Mapping[int, str]) -> int:
     async with in_transaction():
         for photo_id in ids:
             await Media.filter(item_id=photo_id).update(alt=checked[photo_id])
+    await freshness.touch(album.space_id)
     return len(ids)
 
 
@@ -314,6 +320,7 @@ async def move_photo(photo: Item, offset: int) -> None:
     new = min(max(old + offset, 0), len(order) - 1)
     order.insert(new, order.pop(old))
     await reorder_photos(photo.container_id, order)
+    await freshness.touch(photo.space_id)
 
 
 async def reorder_photos(album_id: int, ordered_ids: Sequence[int]) -> None:
@@ -339,6 +346,7 @@ async def delete_photo(photo: Item, settings: Settings) -> None:
     album = await Item.get_or_none(id=photo.container_id)
     if album is not None:
         await _ensure_cover(album)
+    await freshness.touch(photo.space_id)
 
 
 # Gate ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from qspace.mapping import undo_to_activity
 from qspace.models import Actor, Block, Follow, Space
+from qspace.services import freshness
 from qspace.services.errors import NotFound, ServiceError
 from qspace.services.outbox import enqueue_activity
 from qspace.urls import Urls
@@ -43,6 +44,7 @@ async def block(urls: Urls, space: Space, target: Actor) -> Block:
                 actor=me,
                 inboxes=[target.inbox],
             )
+    await freshness.touch(space.id)
     return made
 
 
@@ -61,6 +63,7 @@ async def unblock(urls: Urls, space: Space, target: Actor) -> None:
                 block_to_activity(str(existing.ap_id), me.ap_id, target.ap_id),
             )
             await enqueue_activity(undo, actor=me, inboxes=[target.inbox])
+    await freshness.touch(space.id)
 
 
 async def blocked_by(space: Space) -> list[Actor]:

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from qspace.i18n import gettext as _
 from qspace.models import Audience, Item, ItemKind, ItemRecipient, Space
-from qspace.services import notifications, policy
+from qspace.services import freshness, notifications, policy
 from qspace.services.audience import Viewer
 from qspace.services.errors import Forbidden, NotFound, ServiceError
 from qspace.services.notifications import Kind
@@ -89,6 +89,7 @@ async def add_comment(
             actor=author,
             item=comment,
         )
+    await freshness.touch(root.space_id)
     return comment
 
 
@@ -108,6 +109,7 @@ async def edit_comment(urls: Urls, comment_id: int, *, actor_id: int, text: str)
     comment.source = text.strip()
     comment.updated_at = _now()
     await comment.save(update_fields=["content_html", "source", "updated_at"])
+    await freshness.touch(comment.space_id)
     return comment
 
 
@@ -127,6 +129,7 @@ async def delete_comment(comment_id: int, *, actor_id: int) -> Item:
         await comment.save(update_fields=["deleted_at", "content_html", "source"])
         if comment.root_id:
             await Item.filter(id=comment.root_id).update(comment_count=F("comment_count") - 1)
+    await freshness.touch(comment.space_id)
     return comment
 
 

@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from qspace.mapping import follow_answer_to_activity, follow_to_activity, undo_to_activity
 from qspace.models import Actor, Block, Follow, FollowState, Space
-from qspace.services import notifications
+from qspace.services import freshness, notifications
 from qspace.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from qspace.services.outbox import enqueue_activity
 from qspace.services.policy import is_blocked
@@ -73,6 +73,7 @@ async def request_follow(urls: Urls, follower: Space, target: Actor) -> Follow:
         follow = await _create_follow(urls, follower, me, target, accepted)
     except IntegrityError:  # a concurrent request made the same follow
         raise conflict from None
+    await freshness.touch_actors(me.id, target.id)  # their friends modules may change
     if target_space is not None:
         kind = notifications.Kind.FRIEND_ACCEPTED if accepted else notifications.Kind.FRIEND_REQUEST
         await notifications.notify(target_space.id, kind, actor=me)
@@ -142,6 +143,7 @@ async def accept_follow(urls: Urls, space: Space, follow: Follow) -> Follow:
         await follow.save(update_fields=["state", "accepted_at"])
         if not follower.is_local:
             await _answer(urls, space, me, follower, follow, "Accept")
+    await freshness.touch_actors(me.id, follower.id)
     await notifications.notify(
         await notifications.space_of_actor(follower.id),
         notifications.Kind.FRIEND_ACCEPTED,
@@ -161,6 +163,7 @@ async def reject_follow(urls: Urls, space: Space, follow: Follow) -> None:
         await Follow.filter(id=follow.id).delete()
         if not follower.is_local:
             await _answer(urls, space, me, follower, follow, "Reject")
+    await freshness.touch_actors(me.id, follower.id)
 
 
 async def _answer(
@@ -194,6 +197,7 @@ async def unfollow(urls: Urls, follower: Space, target: Actor) -> None:
                 _embedded_follow(follow, me, target),
             )
             await enqueue_activity(activity, actor=me, inboxes=[target.inbox])
+    await freshness.touch_actors(me.id, target.id)
 
 
 async def pending_requests(space: Space) -> list[Follow]:
@@ -278,6 +282,7 @@ async def receive_accept(followed: Actor, follow_id: str | None, follower_id: st
             notifications.Kind.FRIEND_ACCEPTED,
             actor=followed,
         )
+        await freshness.touch_actors(follow.follower_id)
     return True
 
 
@@ -288,6 +293,7 @@ async def receive_reject(followed: Actor, follow_id: str | None, follower_id: st
     except NotFound:
         return False
     await Follow.filter(id=follow.id).delete()
+    await freshness.touch_actors(follow.follower_id)
     return True
 
 
@@ -298,8 +304,12 @@ async def receive_undo_follow(
     match = Q(ap_id=follow_id) if follow_id else Q(id=-1)
     if object_id:
         match |= Q(followed__ap_id=object_id, followed__is_local=True)
-    ids = await Follow.filter(match, follower_id=follower.id).values_list("id", flat=True)
-    return bool(await Follow.filter(id__in=list(ids)).delete()) if ids else False
+    rows = await Follow.filter(match, follower_id=follower.id).values_list("id", "followed_id")
+    if not rows:
+        return False
+    await Follow.filter(id__in=[r[0] for r in rows]).delete()
+    await freshness.touch_actors(*[r[1] for r in rows])
+    return True
 
 
 async def receive_block(blocker: Actor, blocked: Actor, ap_id: str) -> None:
@@ -311,3 +321,4 @@ async def receive_block(blocker: Actor, blocked: Actor, ap_id: str) -> None:
         ).delete()
         if not await Block.filter(blocker_id=blocker.id, blocked_id=blocked.id).exists():
             await Block.create(blocker_id=blocker.id, blocked_id=blocked.id, ap_id=ap_id)
+    await freshness.touch_actors(blocked.id)

@@ -18,3 +18,11 @@ async def touch(*space_ids: int | None) -> None:
     ids = [i for i in space_ids if i is not None]
     if ids:
         await Space.filter(id__in=ids).update(updated_at=datetime.now(UTC))
+
+
+async def touch_actors(*actor_ids: int | None) -> None:
+    """Mark the pages of the local spaces behind these actors as changed (remote ones have
+    no page here)."""
+    ids = [i for i in actor_ids if i is not None]
+    if ids:
+        await Space.filter(actor_id__in=ids).update(updated_at=datetime.now(UTC))

@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 
 from qspace.i18n import gettext as _
 from qspace.models import Audience, Item, ItemKind, ItemRecipient, ItemState, Space
-from qspace.services import notifications, policy
+from qspace.services import freshness, notifications, policy
 from qspace.services.audience import Viewer
 from qspace.services.errors import Forbidden, NotFound, ServiceError
 from qspace.services.notifications import Kind
@@ -60,6 +60,7 @@ async def write(
         if private:
             await ItemRecipient.create(item=entry, actor_id=wall.actor_id)
     await notifications.notify(wall.id, Kind.GUESTBOOK, actor=writer, item=entry)
+    await freshness.touch(wall.id)
     return entry
 
 
@@ -82,6 +83,7 @@ async def moderate(wall: Space, entry_id: int, *, actor_id: int, action: str) ->
         raise ServiceError(_("Unknown moderation action."))
     entry.state = states[action]
     await entry.save(update_fields=["state"])
+    await freshness.touch(wall.id)
     return entry
 
 
@@ -94,6 +96,7 @@ async def delete(wall: Space, entry_id: int, *, actor_id: int) -> None:
     entry.content_html = ""
     entry.source = ""
     await entry.save(update_fields=["deleted_at", "content_html", "source"])
+    await freshness.touch(wall.id)
 
 
 async def set_pinned_note(wall: Space, text: str) -> None:
@@ -104,6 +107,7 @@ async def set_pinned_note(wall: Space, text: str) -> None:
         )
     wall.pinned_note = text.strip()
     await wall.save(update_fields=["pinned_note"])
+    await freshness.touch(wall.id)
 
 
 async def entries(wall: Space, viewer: Viewer, *, limit: int = 20, offset_id: int | None = None):

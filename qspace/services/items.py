@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 from qspace.html import render_markdown, slugify
 from qspace.i18n import gettext as _
 from qspace.models import Audience, FriendGroup, Item, ItemKind, ItemState, ItemTag, Media, Space
+from qspace.services import freshness
 from qspace.services.audience import Viewer
 from qspace.services.errors import NotFound, ServiceError
 from qspace.services.text import render_text
@@ -105,6 +106,7 @@ async def publish_status(
             await Media.filter(id=m.id, owner_id=space.id).update(
                 item_id=item.id, position=position
             )
+    await freshness.touch(space.id)
     return item
 
 
@@ -157,6 +159,7 @@ async def publish_blog_post(
             published_at=None if draft else now(),
         )
         await _save_tags(item, tags or [])
+    await freshness.touch(space.id)
     return item
 
 
@@ -241,6 +244,7 @@ async def edit_blog_post(
         if tags is not None:
             await ItemTag.filter(item_id=item.id).delete()
             await _save_tags(item, tags)
+    await freshness.touch(item.space_id)
     return item
 
 
@@ -255,6 +259,7 @@ async def delete_item(item: Item, *, actor_id: int) -> None:
         item.title = ""
         await item.save(update_fields=["deleted_at", "content_html", "source", "title"])
         await ItemTag.filter(item_id=item.id).delete()
+    await freshness.touch(item.space_id)
 
 
 BLOG_PAGE_SIZE = 10

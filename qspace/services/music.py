@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import mutagen
 from starlette.datastructures import UploadFile
 
 from qspace.i18n import gettext as _
 from qspace.models import Media, Space
+from qspace.services import freshness
 from qspace.services.errors import NotFound, ServiceError
 from qspace.settings import Settings
 
@@ -60,6 +60,8 @@ def _first(tags: object, *keys: str) -> str:
 def probe_audio(path: Path) -> TrackInfo:
     """Identify an audio file by its content (not its name); raise ServiceError if it isn't one
     of the accepted formats."""
+    import mutagen
+
     try:
         audio = mutagen.File(path)
     except Exception:  # mutagen raises many kinds of errors on malformed input
@@ -113,7 +115,7 @@ async def add_track(
     last = await Media.filter(owner_id=space.id, role="music").order_by("-position").first()
     position = last.position + 1 if last else 0
     name = title.strip() or info.title or Path(upload.filename or "track").stem
-    return await Media.create(
+    track = await Media.create(
         owner=space,
         kind="audio",
         role="music",
@@ -125,6 +127,8 @@ async def add_track(
         capability=secrets.token_urlsafe(24),
         position=position,
     )
+    await freshness.touch(space.id)
+    return track
 
 
 async def tracks(space: Space) -> list[Media]:
@@ -140,3 +144,4 @@ async def remove_track(space: Space, media_id: int, settings: Settings) -> None:
         path = (settings.media_path / variant.get("path", "")).resolve()
         if path.is_relative_to(settings.media_path.resolve()):
             path.unlink(missing_ok=True)
+    await freshness.touch(space.id)

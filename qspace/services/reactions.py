@@ -7,7 +7,7 @@ from tortoise.transactions import in_transaction
 
 from qspace.i18n import gettext as _
 from qspace.models import Actor, Item, Like, Share, Space
-from qspace.services import notifications, policy
+from qspace.services import freshness, notifications, policy
 from qspace.services.audience import Viewer
 from qspace.services.errors import NotFound
 from qspace.services.notifications import Kind
@@ -31,10 +31,13 @@ async def toggle_like(item_id: int, *, actor: Actor, viewer: Viewer) -> bool:
         if existing is not None:
             await existing.delete()
             await Item.filter(id=item.id).update(like_count=F("like_count") - 1)
-            return False
-        await policy.check(policy.Action.LIKE, space=space, actor=actor, item=item)
-        await Like.create(actor=actor, item=item)
-        await Item.filter(id=item.id).update(like_count=F("like_count") + 1)
+        else:
+            await policy.check(policy.Action.LIKE, space=space, actor=actor, item=item)
+            await Like.create(actor=actor, item=item)
+            await Item.filter(id=item.id).update(like_count=F("like_count") + 1)
+    await freshness.touch(space.id)
+    if existing is not None:
+        return False
     await notifications.notify(
         await notifications.space_of_actor(item.author_id), Kind.LIKE, actor=actor, item=item
     )
@@ -50,12 +53,15 @@ async def toggle_share(item_id: int, *, actor: Actor, viewer: Viewer) -> bool:
         if existing is not None:
             await existing.delete()
             await Item.filter(id=item.id).update(share_count=F("share_count") - 1)
-            return False
-        if item.audience.value != "public":
-            raise NotFound(_("Only public items can be shared."))
-        await policy.check(policy.Action.SHARE, space=space, actor=actor, item=item)
-        await Share.create(actor=actor, item=item)
-        await Item.filter(id=item.id).update(share_count=F("share_count") + 1)
+        else:
+            if item.audience.value != "public":
+                raise NotFound(_("Only public items can be shared."))
+            await policy.check(policy.Action.SHARE, space=space, actor=actor, item=item)
+            await Share.create(actor=actor, item=item)
+            await Item.filter(id=item.id).update(share_count=F("share_count") + 1)
+    await freshness.touch(space.id)
+    if existing is not None:
+        return False
     await notifications.notify(
         await notifications.space_of_actor(item.author_id), Kind.SHARE, actor=actor, item=item
     )

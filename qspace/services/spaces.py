@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import urlsplit
 
+from tortoise.context import require_context
 from tortoise.transactions import in_transaction
 
 from federation.keys import generate_rsa_keypair
@@ -103,6 +104,26 @@ async def get_space(name: str) -> Space:
     if space is None or space.owner.is_disabled:
         raise NotFound(_("No such space."))
     return space
+
+
+# One plain query, prepared once: the hot path of every cached space page (the ORM's query
+# building alone costs more than the query itself).
+_VERSION_SQL = (
+    "SELECT s.id, s.updated_at FROM spaces s JOIN accounts a ON a.id = s.owner_id "
+    "WHERE s.name = {p} AND a.is_disabled = {false}"
+)
+
+
+async def page_version(name: str) -> tuple[int, str] | None:
+    """(id, last change) of the space called `name`, or None if there is no usable space."""
+    conn = require_context().db()
+    postgres = conn.schema_generator.DIALECT == "postgres"
+    sql = _VERSION_SQL.format(p="$1" if postgres else "?", false="FALSE" if postgres else "0")
+    _count, rows = await conn.execute_query(sql, [name.lower()])
+    if not rows:
+        return None
+    row = rows[0]
+    return int(row["id"]), str(row["updated_at"])
 
 
 async def list_spaces() -> list[Space]:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyotp
-import segno
 
 from qspace.i18n import gettext as _
 from qspace.models import Account, RecoveryCode
@@ -36,6 +35,8 @@ def begin_enrollment(account: Account, issuer: str, secret: str | None = None) -
     """A new TOTP secret with its otpauth:// URI and QR code (an inline SVG); nothing is saved."""
     secret = secret or pyotp.random_base32()
     uri = pyotp.TOTP(secret).provisioning_uri(name=account.username, issuer_name=issuer)
+    import segno
+
     svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#1d2330", light="#ffffff")
     return Enrollment(secret=secret, uri=uri, qr_svg=svg)
 

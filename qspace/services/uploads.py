@@ -12,8 +12,9 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from qspace import media
 from qspace.i18n import gettext as _
-from qspace.media import ImageLimits, MediaRejected, delete_variants, process_image
+from qspace.media import ImageLimits, MediaRejected, delete_variants
 from qspace.media.limits import check_file_size
 from qspace.models import Item, Media, Space
 from qspace.services.errors import ServiceError
@@ -81,7 +82,7 @@ async def store_image(
         else:
             temporary = source = await asyncio.to_thread(_copy_to_temp, upload.file, root, limits)
         processed = await asyncio.to_thread(
-            process_image, source, root, limits=limits, stem=secrets.token_hex(16)
+            media.process_image, source, root, limits=limits, stem=secrets.token_hex(16)
         )
     except MediaRejected as exc:
         raise ServiceError(exc.reason) from None

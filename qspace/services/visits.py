@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from qspace.models import Account, Space, Visit
+from qspace.services import freshness
 
 LOG_SIZE = 50
 # A visitor reloading the page shouldn't cost a write each time.
@@ -22,6 +23,9 @@ async def record_visit(space: Space, visitor: Account) -> bool:
     visit = await Visit.get_or_none(space_id=space.id, visitor_id=visitor.id)
     if visit is None:
         await Visit.create(space=space, visitor=visitor, visited_at=now)
+        # A new name in the log; a later time for a known visitor may wait for the page
+        # cache's short lifetime.
+        await freshness.touch(space.id)
     elif now - visit.visited_at >= MIN_INTERVAL:
         visit.visited_at = now
         await visit.save(update_fields=["visited_at"])

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-
-from PIL import Image, ImageDraw
+from typing import Any
 
 from qspace.themes.limits import THEME_ID
 from qspace.themes.problems import ThemeConflict, ThemeError
@@ -90,13 +89,15 @@ STYLE_CSS = """\
 """
 
 
-def _png(image: Image.Image) -> bytes:
+def _png(image: Any) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
 
 
 def _preview() -> bytes:
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (640, 400), "#f4f6fb")
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((32, 32, 608, 120), radius=8, fill="#ffffff")
@@ -110,6 +111,8 @@ def _preview() -> bytes:
 
 
 def _pattern() -> bytes:
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (16, 16), "#f4f6fb")
     ImageDraw.Draw(image).point([(0, 0), (8, 8)], fill="#dfe4f0")
     return _png(image)

@@ -7,8 +7,6 @@ import warnings
 from pathlib import Path
 from typing import Final
 
-from PIL import Image, UnidentifiedImageError
-
 from qspace.themes.limits import (
     AUDIO_TYPES,
     FONT_TYPES,
@@ -43,6 +41,9 @@ def _magic_ok(ext: str, head: bytes) -> bool:
 
 
 def _image_problem(path: Path, ext: str) -> str | None:
+    # Pillow is imported when a pack is checked, not at start-up (idle memory).
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

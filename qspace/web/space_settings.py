@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from qspace.i18n import gettext as _
-from qspace.services import actor_document, friends, layout, policy, profile, uploads
+from qspace.services import actor_document, freshness, friends, layout, policy, profile, uploads
 from qspace.services.errors import Forbidden, ServiceError
 from qspace.web.forms import checked, files, form_endpoint, redirect, text
 from qspace.web.render import Auth, page, require_login
@@ -66,6 +66,7 @@ async def save_profile(request: Request, form: FormData) -> Response:
         for role in ("avatar", "banner"):
             for upload in files(form, role)[:1]:
                 await uploads.store_image(auth.space, upload, role=role, settings=services.settings)
+                await freshness.touch(auth.space.id)
     except ServiceError as exc:
         return await settings_page(request, {"profile_error": exc.message}, exc.status)
     await actor_document.send_actor_update(auth.space, services.urls, services.settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from qspace.models import Account, Item, ItemKind, Notification, Space, Visit
-from qspace.services import feed
+from qspace.services import feed, freshness
 from qspace.services.audience import viewer_for
 from tests.support.factories import PASSWORD, make_follow, make_friends, make_space, make_status
 from tests.support.web import login, post_form
@@ -131,6 +131,7 @@ async def test_visitor_log_records_signed_in_visitors_and_respects_choices(app, 
         page = (await anon.get("/@alice")).text
         assert 'href="/@bob"' in page
     await Space.filter(id=alice.id).update(visitor_log_enabled=False)
+    await freshness.touch(alice.id)  # as the settings page does when it saves
     await client.get("/@alice")
     async with other_client(app) as anon:
         assert "No visitors recorded." in (await anon.get("/@alice")).text
