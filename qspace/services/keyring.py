@@ -75,7 +75,11 @@ class KeyRing:
             return await self.instance_key()
         space = await Space.get_or_none(actor_id=actor_id).only("id", "name", "private_key_pem")
         if space is None:
-            raise NotFound("That actor has no space on this server.")
+            # A deleted space's key is kept to sign the Delete of its actor (services/accounts).
+            retired = await ServerState.get_or_none(key=f"retired_key:{actor_id}")
+            if retired is None:
+                raise NotFound("That actor has no space on this server.")
+            return await self._load(retired.value["key_id"], retired.value["private_key_pem"])
         return await self._load(self._urls.key_id(space.name), space.private_key_pem)
 
     async def _load(self, key_id: str, private_pem: str) -> SigningKey:

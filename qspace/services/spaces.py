@@ -68,7 +68,11 @@ async def create_space(
     private_pem, public_pem = await asyncio.to_thread(generate_rsa_keypair)
     domain = urlsplit(urls.base).netloc
     async with in_transaction():
-        if await Space.filter(name=name).exists():
+        # A deleted space's actor stays as a tombstone others remember: its name is never reused.
+        if (
+            await Space.filter(name=name).exists()
+            or await Actor.filter(ap_id=urls.space(name)).exists()
+        ):
             raise Conflict(_("The space name '%(name)s' is taken.") % {"name": name})
         actor = await Actor.create(
             ap_id=urls.space(name),

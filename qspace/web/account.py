@@ -165,7 +165,8 @@ async def delete_account(request: Request, form: FormData) -> Response:
             raise Forbidden(_("You are the only admin: make someone else admin first."))
     except ServiceError as exc:
         return await settings_page(request, {"delete_error": exc.message}, exc.status)
-    await accounts.delete_account(current.account, _services(request).settings.media_path)
+    services = _services(request)
+    await accounts.delete_account(current.account, services.settings.media_path, services.urls)
     await end_session(request)
     return redirect("/?done=deleted")
 

@@ -199,7 +199,8 @@ async def test_delete_account_removes_space_items_and_sessions(client, db):
     assert done.status_code == 303
     assert not await Account.filter(username="alice").exists()
     assert not await Space.filter(name="alice").exists()
-    assert not await Actor.filter(username="alice").exists()
+    # The actor stays as an emptied tombstone (its key signs the Delete sent elsewhere).
+    assert (await Actor.get(username="alice")).deleted_at is not None
     assert await Item.all().count() == 0
     assert (await client.get("/@alice")).status_code == 404
     assert await Space.filter(name="admin_keeper").exists()
@@ -219,3 +220,43 @@ async def test_write_export_lists_media_files(db, tmp_path):
     with await export.write_export(space, URLS, tmp_path) as archive:
         summary = read_export(archive)
     assert summary.media_files == 1
+
+
+async def test_deleting_an_account_sends_delete_of_the_actor_to_remote_servers(client, db):
+    """Ensures followers elsewhere are sent a Delete of the actor, signable after deletion."""
+    from qspace.models import Delivery, Follow, FollowState, OutgoingActivity, ServerState
+
+    space = await make_space("alice")
+    await make_space("keeper", owner=None)
+    remote = await Actor.create(
+        ap_id="https://remote.test/users/rita",
+        username="rita",
+        domain="remote.test",
+        is_local=False,
+        inbox="https://remote.test/users/rita/inbox",
+        shared_inbox="https://remote.test/inbox",
+    )
+    await Follow.create(follower=remote, followed_id=space.actor_id, state=FollowState.ACCEPTED)
+    await login(client, "alice", PASSWORD)
+    await post_form(
+        client, "/settings/delete", {"password": PASSWORD, "confirm": "alice"}, token_from=SETTINGS
+    )
+    delete = await OutgoingActivity.get(type="Delete")
+    assert delete.payload["object"] == delete.payload["actor"] == "https://local.test/@alice"
+    assert await Delivery.filter(
+        activity_id=delete.id, inbox_url="https://remote.test/inbox"
+    ).exists()
+    key = await client._transport.app.state.services.keys.key_for(space.actor_id)
+    assert key.key_id == "https://local.test/@alice#main-key"
+    assert await ServerState.filter(key=f"retired_key:{space.actor_id}").exists()
+    # The name is never handed out again.
+    from qspace.services import spaces
+    from qspace.services.errors import Conflict
+
+    owner = await Account.get(username="keeper")
+    try:
+        await spaces.create_space(URLS, owner=owner, name="alice")
+    except Conflict:
+        pass
+    else:
+        raise AssertionError("a deleted space's name was reused")
