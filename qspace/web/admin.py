@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from qspace.i18n import gettext as _
 from qspace.models import Account, Invite
-from qspace.services import admin, invites, looks, spaces
+from qspace.services import admin, invites, looks, remote_skins, spaces
 from qspace.services.errors import NotFound, ServiceError
 from qspace.themes import available_packs
 from qspace.web.forms import checked, form_endpoint, redirect, text
@@ -21,7 +21,7 @@ def _services(request: Request):  # type: ignore[no-untyped-def]
     return request.app.state.services
 
 
-async def _admin_page(request: Request, context: dict | None = None, status: int = 200) -> Response:
+async def admin_page(request: Request, context: dict | None = None, status: int = 200) -> Response:
     await require_admin(request)
     settings = _services(request).settings
     all_accounts = await Account.all().order_by("username").prefetch_related("spaces")
@@ -38,13 +38,14 @@ async def _admin_page(request: Request, context: dict | None = None, status: int
         "invite_hours": settings.accounts.invite_hours,
         "themes": sorted(available_packs(settings).values(), key=lambda p: p.id),
         "allowed_themes": await looks.allowed_theme_ids(settings),
+        "seen_skins": await remote_skins.seen_skins(settings),
         **(context or {}),
     }
     return await page(request, "admin/index.html", full, status_code=status)
 
 
 async def index(request: Request) -> Response:
-    return await _admin_page(request)
+    return await admin_page(request)
 
 
 @form_endpoint
@@ -60,7 +61,7 @@ async def create_account(request: Request, form: FormData) -> Response:
             is_admin=checked(form, "is_admin"),
         )
     except ServiceError as exc:
-        return await _admin_page(request, {"account_error": exc.message}, exc.status)
+        return await admin_page(request, {"account_error": exc.message}, exc.status)
     return redirect("/admin")
 
 
@@ -78,7 +79,7 @@ async def disable_account(request: Request, form: FormData) -> Response:
     try:
         await admin.set_disabled(current.account, await _target(request), True)
     except ServiceError as exc:
-        return await _admin_page(request, {"account_error": exc.message}, exc.status)
+        return await admin_page(request, {"account_error": exc.message}, exc.status)
     return redirect("/admin")
 
 
@@ -104,7 +105,7 @@ async def create_invite(request: Request, form: FormData) -> Response:
         current.account, hours=hours, note=text(form, "note")
     )
     link = f"{settings.base_url}/signup?invite={token}"
-    return await _admin_page(request, {"new_invite": link})
+    return await admin_page(request, {"new_invite": link})
 
 
 @form_endpoint
@@ -120,5 +121,5 @@ async def set_registration(request: Request, form: FormData) -> Response:
     try:
         await admin.set_registration_mode(text(form, "mode"))
     except ServiceError as exc:
-        return await _admin_page(request, {"mode_error": exc.message}, exc.status)
+        return await admin_page(request, {"mode_error": exc.message}, exc.status)
     return redirect("/admin")

@@ -7,9 +7,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from qspace.i18n import gettext as _
-from qspace.services import actor_document, looks, music
+from qspace.services import actor_document, looks, music, remote_skins
 from qspace.services.errors import Forbidden, ServiceError
 from qspace.themes import asset_url, available_packs
+from qspace.web import admin
 from qspace.web.forms import files, form_endpoint, redirect, text
 from qspace.web.render import Auth, page, require_admin, require_login
 
@@ -170,3 +171,15 @@ async def remove_music(request: Request, form: FormData) -> Response:
         auth.space, int(request.path_params["media_id"]), request.app.state.services.settings
     )
     return redirect("/settings/look?done=music#music")
+
+
+@form_endpoint
+async def admin_install(request: Request, form: FormData) -> Response:
+    """The admin approves a skin seen on another server: download, validate, install."""
+    await require_admin(request)
+    services = request.app.state.services
+    try:
+        await remote_skins.install_remote_skin(services.settings, services.http, text(form, "url"))
+    except ServiceError as exc:
+        return await admin.admin_page(request, {"skin_error": exc.message}, exc.status)
+    return redirect("/admin#themes")

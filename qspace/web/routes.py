@@ -76,6 +76,7 @@ def routes() -> list[BaseRoute]:
             methods=["POST"],
         ),
         Route("/admin/themes", look_settings.admin_allowed, methods=["POST"]),
+        Route("/admin/themes/install", look_settings.admin_install, methods=["POST"]),
         Route("/themes/{theme_id}/{version}.qtheme", skins.download, name="theme_download"),
         Route("/themes/{theme_id}/{version}/{path:path}", skins.asset, name="theme_asset"),
         Route("/settings/space/profile", space_settings.save_profile, methods=["POST"]),
