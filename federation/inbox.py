@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 import httpx
 
 from federation.errors import FederationError, SignatureMalformed
 from federation.jsonld import PayloadTooLarge, ap_id_of, loads_limited
-from federation.signatures import KeyLookup, PublicKeyInfo, VerifiedSignature, verify_request
+from federation.signatures import (
+    DEFAULT_MAX_AGE,
+    DEFAULT_MAX_FUTURE,
+    KeyLookup,
+    PublicKeyInfo,
+    VerifiedSignature,
+    verify_request,
+)
 
 DEFAULT_MAX_BYTES: Final = 1024 * 1024
 DEFAULT_MAX_DEPTH: Final = 32
@@ -117,6 +124,8 @@ async def receive(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_depth: int = DEFAULT_MAX_DEPTH,
     now: datetime | None = None,
+    max_age: timedelta = DEFAULT_MAX_AGE,
+    max_future: timedelta = DEFAULT_MAX_FUTURE,
 ) -> ReceivedActivity:
     """Run every check an inbox POST must pass and return the parsed activity.
 
@@ -137,6 +146,7 @@ async def receive(
         max_bytes: the largest accepted body.
         max_depth: the deepest accepted JSON nesting.
         now: the clock for the signature window (tests).
+        max_age, max_future: how old, or how far in the future, a signature's date may be.
 
     Raises:
         MethodNotAllowed (405), PayloadTooLarge (413), UnsupportedMediaType (415),
@@ -161,7 +171,16 @@ async def receive(
         _refuse_blocked(key_id, is_blocked_domain)
         return await get_key(key_id, refresh)
 
-    signature = await verify_request(method, url, headers, body, get_unblocked_key, now=now)
+    signature = await verify_request(
+        method,
+        url,
+        headers,
+        body,
+        get_unblocked_key,
+        now=now,
+        max_age=max_age,
+        max_future=max_future,
+    )
     _refuse_blocked(signature.owner, is_blocked_domain)
     if signature.owner != actor:
         raise KeyOwnerMismatch(activity, actor, signature.owner)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from qspace.jobs.delivery import DeliveryWorker
 from qspace.jobs.inbox import InboxWorker
 from qspace.jobs.runner import JobStep
-from qspace.services import limits, sessions
+from qspace.services import limits, retention, sessions
 from qspace.services.inbox import InboxContext
 
 if TYPE_CHECKING:  # only for annotations: app.py imports this module
@@ -48,4 +48,5 @@ def job_steps(services: Services) -> list[JobStep]:
         delivery.run_due,
         every(600, sessions.prune_expired),
         every(600, limits.prune),
+        every(3600, retention.prune_inbox),
     ]

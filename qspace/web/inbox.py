@@ -7,6 +7,8 @@ answer `{"error": reason}` with the check's status, as Mastodon does, and store 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -73,6 +75,8 @@ async def _receive(request: Request, space: Space | None) -> Response:
             seen=inbox.has_seen,
             is_blocked_domain=await blocked_domain_check(settings.blocked_domains),
             max_bytes=max_bytes,
+            max_age=timedelta(seconds=settings.signature_max_age),
+            max_future=timedelta(seconds=settings.signature_max_future),
         )
     except ActivityReplayed:
         return Response(status_code=202)
