@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from qspace.i18n import gettext as _
-from qspace.services import actor_document, looks, music, remote_skins
+from qspace.services import actor_document, looks, music, remote_skins, uploads
 from qspace.services.errors import Forbidden, ServiceError
 from qspace.themes import asset_url, available_packs
 from qspace.web import admin
@@ -106,13 +106,22 @@ async def choose(request: Request, form: FormData) -> Response:
 async def variables(request: Request, form: FormData) -> Response:
     auth = await _mine(request)
     assert auth.space is not None
+    services = request.app.state.services
     values = {
         k.removeprefix("var_"): v
         for k, v in form.items()
         if k.startswith("var_") and isinstance(v, str)
     }
     try:
-        await looks.set_variables(auth.space, request.app.state.services.settings, values)
+        # Image variables (a background, say) may take an uploaded picture: it is stored like
+        # any photo (EXIF stripped, re-encoded) and the variable points at its local URL.
+        for key in {k for k in form if k.startswith("upload_")}:
+            for upload in files(form, key)[:1]:
+                stored = await uploads.store_image(
+                    auth.space, upload, role="background", settings=services.settings
+                )
+                values[key.removeprefix("upload_")] = uploads.media_path(stored.capability, "large")
+        await looks.set_variables(auth.space, services.settings, values)
     except ServiceError as exc:
         return await look_page(request, {"variables_error": exc.message}, exc.status)
     await _announce(request, auth)

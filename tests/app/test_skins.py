@@ -194,3 +194,34 @@ async def test_music_playlist_upload_player_and_refusals(client, db):
         client, f"/settings/look/music/{track.id}/delete", {}, token_from="/settings/look"
     )
     assert await Media.filter(role="music").count() == 0
+
+
+async def test_uploaded_background_picture_sets_an_image_variable(client, db, settings):
+    """Ensures an image variable takes an uploaded picture, served from this server."""
+    import io
+
+    from PIL import Image
+
+    from qspace.services import looks
+    from tests.support.web import csrf
+
+    space = await make_space("alice")
+    space.theme_id = "retro"
+    await space.save()
+    pack = await looks.pack_of(space, settings)
+    name = next(n for n, v in pack.variables.items() if v.type == "image")
+    await login(client, "alice", PASSWORD)
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 40), (10, 200, 10)).save(picture, "PNG")
+    token = await csrf(client, "/settings/look")
+    done = await client.post(
+        "/settings/look/variables",
+        data={"csrf_token": token},
+        files=[(f"upload_{name}", ("bg.png", picture.getvalue(), "image/png"))],
+    )
+    assert done.status_code == 303
+    value = (await Space.get(name="alice")).theme_vars[name]
+    assert value.startswith("/media/") and value.endswith("/large")
+    css = (await client.get("/@alice/style.css")).text
+    assert value in css
+    assert (await client.get(value)).status_code == 200
