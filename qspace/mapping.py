@@ -5,20 +5,25 @@ Only plain data goes in and out: callers load the rows (and decide addressing) f
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+from html import escape
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from federation.jsonld import (
     AS_CONTEXT,
     PUBLIC,
+    PUBLIC_ALIASES,
     ImageRef,
     ap_id_of,
     as_list,
     build_actor,
     format_datetime,
 )
-from qspace.html import clean_remote_html, html_to_text
+from qspace.html import LINK_REL, clean_remote_html, html_to_text
 from qspace.models import Actor, Audience, Item, ItemKind, Media, Space
 from qspace.urls import Urls
 
@@ -356,3 +361,354 @@ def to_ordered_collection_page(
     if prev_page:
         page["prev"] = prev_page
     return with_context(page)
+
+
+# --- Content objects: local items out, remote objects in (issue 6) -----------------------------
+
+# Object types stored as items. Mastodon shows only Note and Question in full; qspace keeps the
+# others (Article fully, Page/Image/Video/Audio/Event/Question as a title, text and link card).
+CONTENT_TYPES = frozenset(
+    {"Note", "Article", "Page", "Image", "Video", "Audio", "Question", "Event"}
+)
+ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
+# Mastodon refuses activities over 1 MiB and older Misskey inboxes over 64 KiB: a long blog
+# post goes out cut to this much HTML (the rest of the activity fits in what is left of 64 KiB),
+# followed by a link to the whole post (FEDERATION.md).
+ARTICLE_CONTENT_MAX_BYTES = 56 * 1024
+REMOTE_CONTENT_MAX_CHARS = 500_000
+REMOTE_ATTACHMENTS_MAX = 16
+_BLOCK_END = re.compile(r"</(?:p|pre|ul|ol|blockquote|table|h[1-6])>", re.IGNORECASE)
+_FORMER_TYPES = {ItemKind.BLOG: "Article", ItemKind.ALBUM: "OrderedCollection"}
+
+
+def former_type(item: Item) -> str:
+    """The AS2 type an item was published as (what its Tombstone's `formerType` says)."""
+    if item.kind == ItemKind.PHOTO:
+        return "Image"
+    return _FORMER_TYPES.get(item.kind, "Note")
+
+
+def cap_html(html_text: str, max_bytes: int, link: str) -> str:
+    """`html_text` cut after its last block that fits in `max_bytes`, then a link to `link`.
+
+    Unchanged when it fits. Cutting after a closing block tag keeps the markup well formed
+    enough for the receivers' sanitizers.
+    """
+    if len(html_text.encode()) <= max_bytes:
+        return html_text
+    head = html_text.encode()[:max_bytes].decode(errors="ignore")
+    ends = list(_BLOCK_END.finditer(head))
+    kept = head[: ends[-1].end()] if ends else f"<p>{escape(html_to_text(head, 2000))}</p>"
+    safe = escape(link, quote=True)
+    return f'{kept}<p>… <a href="{safe}">{safe}</a></p>'
+
+
+def mention_tag(actor: Actor) -> dict[str, str]:
+    """The `Mention` tag Mastodon needs to notify `actor` (and let them answer)."""
+    return {"type": "Mention", "href": actor.ap_id, "name": f"@{actor.username}@{actor.domain}"}
+
+
+def mention_html(actor: Actor) -> str:
+    """A mention link of `actor` as Mastodon writes one (an h-card with a `u-url mention`)."""
+    href = escape(actor.url or actor.ap_id, quote=True)
+    name = escape(actor.username)
+    link = f'<a href="{href}" class="u-url mention">@<span>{name}</span></a>'
+    return f'<span class="h-card">{link}</span>'
+
+
+def hashtag_tags(urls: Urls, space_name: str, tags: list[str]) -> list[dict[str, str]]:
+    """`Hashtag` tags pointing at the space's tag pages."""
+    return [
+        {
+            "type": "Hashtag",
+            "href": f"{urls.space(space_name)}/tags/{quote(t, safe='')}",
+            "name": f"#{t}",
+        }
+        for t in tags
+    ]
+
+
+def local_item_to_note(
+    item: Item,
+    *,
+    author: Actor,
+    urls: Urls,
+    to: list[str],
+    cc: list[str],
+    media: list[Media] | None = None,
+    in_reply_to: str | None = None,
+    wall: tuple[str, str] | None = None,
+    tags: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The object a local item federates as (see `item_to_object`), shaped for other servers.
+
+    `wall` is (wall collection id, its owner's id): the object then carries an abbreviated
+    collection as `target` (FEP-400e, as Smithereen walls). Long Articles are cut (`cap_html`).
+    """
+    obj = item_to_object(
+        item, author=author, urls=urls, to=to, cc=cc, media=media, in_reply_to=in_reply_to
+    )
+    if item.kind == ItemKind.BLOG:
+        capped = cap_html(obj["content"], ARTICLE_CONTENT_MAX_BYTES, obj["url"])
+        if capped != obj["content"]:
+            # The Markdown source would carry the whole post again: leave it out.
+            obj["content"] = capped
+            del obj["source"]
+    if wall is not None:
+        obj["target"] = {"type": "OrderedCollection", "id": wall[0], "attributedTo": wall[1]}
+    if tags:
+        obj["tag"] = tags
+    return obj
+
+
+def content_activity(
+    kind: str, ap_id: str, actor_id: str, obj: dict[str, Any] | str, to: list[str], cc: list[str]
+) -> dict[str, Any]:
+    """A Create, Update, Delete (or Add) activity of `obj`, with the object's addressing."""
+    activity: dict[str, Any] = {
+        "id": ap_id,
+        "type": kind,
+        "actor": actor_id,
+        "to": to,
+        "cc": cc,
+        "object": obj,
+    }
+    if isinstance(obj, dict) and obj.get("published") and kind == "Create":
+        activity["published"] = obj["published"]
+    return with_context(activity)
+
+
+def item_to_tombstone(item: Item, ap_id: str | None = None) -> dict[str, Any]:
+    """The Tombstone a deleted item's URL answers with (410), or a Delete carries."""
+    tombstone: dict[str, Any] = {
+        "id": ap_id or item.ap_id,
+        "type": "Tombstone",
+        "formerType": former_type(item),
+    }
+    if item.deleted_at:
+        tombstone["deleted"] = format_datetime(item.deleted_at)
+    return tombstone
+
+
+def reaction_to_activity(
+    kind: str, ap_id: str, actor_id: str, object_id: str, to: list[str], cc: list[str]
+) -> dict[str, Any]:
+    """A Like or Announce of `object_id` (Mastodon puts the object as a bare id)."""
+    activity: dict[str, Any] = {"id": ap_id, "type": kind, "actor": actor_id, "object": object_id}
+    activity["to"], activity["cc"] = to, cc
+    if kind == "Announce":
+        activity["published"] = format_datetime(datetime.now(UTC))
+    return with_context(activity)
+
+
+def photo_to_image(
+    photo: Item, media: Media, *, author: Actor, urls: Urls, album: Item
+) -> dict[str, Any]:
+    """One photo of an album as an `Image` (the album collection's items, the photo's URL)."""
+    image = media_to_attachment(media, urls)
+    image.update(id=photo.ap_id, attributedTo=author.ap_id, context=album.ap_id)
+    if photo.published_at:
+        image["published"] = format_datetime(photo.published_at)
+    return image
+
+
+def album_to_collection(
+    album: Item, images: list[dict[str, Any]], *, author: Actor, to: list[str], cc: list[str]
+) -> dict[str, Any]:
+    """An album as an OrderedCollection of its photos' `Image`s (served at the album URL)."""
+    collection: dict[str, Any] = {
+        "id": album.ap_id,
+        "type": "OrderedCollection",
+        "name": album.title,
+        "summary": album.content_html or None,
+        "attributedTo": author.ap_id,
+        "url": album.ap_id,
+        "to": to,
+        "cc": cc,
+        "totalItems": len(images),
+        "orderedItems": images,
+    }
+    if album.published_at:
+        collection["published"] = format_datetime(album.published_at)
+    return with_context({k: v for k, v in collection.items() if v is not None})
+
+
+def album_update_to_note(
+    note_id: str,
+    album: Item,
+    media: list[Media],
+    *,
+    more: int,
+    author: Actor,
+    urls: Urls,
+    to: list[str],
+    cc: list[str],
+) -> dict[str, Any]:
+    """A Note announcing new photos in an album: (up to four of) them attached, and a link.
+
+    Mastodon keeps four attachments and ignores Collections, so the Note is what people there
+    see; `more` counts the new photos left out.
+    """
+    link = escape(album.ap_id, quote=True)
+    extra = f" (+{more})" if more else ""
+    content = f'<p><a href="{link}">{escape(album.title)}</a>{extra}</p>'
+    return {
+        "id": note_id,
+        "type": "Note",
+        "attributedTo": author.ap_id,
+        "content": content,
+        "url": album.ap_id,
+        "to": to,
+        "cc": cc,
+        "published": format_datetime(datetime.now(UTC)),
+        "sensitive": album.sensitive,
+        "attachment": [media_to_attachment(m, urls) for m in media],
+        "context": album.ap_id,
+    }
+
+
+def addressing_of(
+    obj: dict[str, Any], activity: dict[str, Any] | None = None
+) -> dict[str, set[str]]:
+    """The ids an object (and its activity) is addressed to, by field: to, cc and the rest."""
+    fields = {"to": set(), "cc": set(), "other": set()}  # type: dict[str, set[str]]
+    for source in (obj, activity or {}):
+        for name, key in (("to", "to"), ("cc", "cc"), ("bto", "other"), ("bcc", "other")):
+            fields[key] |= {i for i in map(ap_id_of, as_list(source.get(name))) if i}
+        fields["other"] |= {i for i in map(ap_id_of, as_list(source.get("audience"))) if i}
+    return fields
+
+
+def audience_from_addressing(addressed: dict[str, set[str]], followers_url: str | None) -> Audience:
+    """The audience of a received object: Public in `to` is public, Public elsewhere unlisted
+    (Mastodon), the author's followers collection is followers-only, anything else direct."""
+    if addressed["to"] & PUBLIC_ALIASES:
+        return Audience.PUBLIC
+    if (addressed["cc"] | addressed["other"]) & PUBLIC_ALIASES:
+        return Audience.UNLISTED
+    everyone = addressed["to"] | addressed["cc"] | addressed["other"]
+    if followers_url and followers_url in everyone:
+        return Audience.FOLLOWERS
+    return Audience.DIRECT
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """An AS2 `xsd:dateTime` ("2024-12-04T10:09:35Z", with or without fractions) or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _text(value: Any, limit: int) -> str:
+    return html_to_text(value, limit) if isinstance(value, str) else ""
+
+
+def _content_of(obj: dict[str, Any]) -> str:
+    """The object's HTML `content` (or the first `contentMap` entry), capped in length."""
+    content = obj.get("content")
+    if not isinstance(content, str):
+        mapped = obj.get("contentMap")
+        content = (
+            next((v for v in mapped.values() if isinstance(v, str)), "")
+            if isinstance(mapped, dict)
+            else ""
+        )
+    return content[:REMOTE_CONTENT_MAX_CHARS]
+
+
+def _drop_image(_src: str) -> str | None:
+    # Inline images of remote HTML are dropped (as Mastodon does): shown, they would hot-link
+    # the remote server; attachments go through the media proxy instead.
+    return None
+
+
+def note_to_item_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """The Item fields (remote, not local) of a received Note, Article, Page, Image, ...
+
+    Content is sanitized; types Mastodon would show as a card (Page, Image, Question, ...)
+    become a title, their text (a Question's options) and a link to the original. Raises
+    ValueError for an object without an http(s) id.
+    """
+    ap_id = _http_url(obj.get("id"))
+    if ap_id is None:
+        raise ValueError("an object needs an http(s) id")
+    kind = obj.get("type")
+    kind = next((k for k in as_list(kind) if isinstance(k, str)), "Note")
+    url = _link_url(obj.get("url")) or ap_id
+    content = clean_remote_html(_content_of(obj), rewrite_img_src=_drop_image)
+    if kind == "Question":
+        options = [
+            o for o in as_list(obj.get("oneOf")) + as_list(obj.get("anyOf")) if isinstance(o, dict)
+        ]
+        items = "".join(f"<li>{escape(_text(o.get('name'), 200))}</li>" for o in options[:20])
+        content += f"<ul>{items}</ul>" if items else ""
+    if kind not in ("Note", "Article"):
+        safe = escape(url, quote=True)
+        content += f'<p><a href="{safe}" rel="{LINK_REL}" target="_blank">{safe}</a></p>'
+    mapped = obj.get("contentMap")
+    language = next(iter(mapped), None) if isinstance(mapped, dict) and mapped else None
+    return {
+        "ap_id": ap_id,
+        "kind": ItemKind.BLOG if kind == "Article" else ItemKind.STATUS,
+        "title": _text(obj.get("name"), 300) if kind != "Note" else "",
+        "summary": _text(obj.get("summary"), 2000),
+        "content_html": content,
+        "url": url,
+        "sensitive": bool(obj.get("sensitive")),
+        "language": language[:16] if isinstance(language, str) else None,
+        "in_reply_to_ap_id": _http_url(ap_id_of(obj.get("inReplyTo"))),
+        "published_at": parse_datetime(obj.get("published")) or datetime.now(UTC),
+        "updated_at": parse_datetime(obj.get("updated")),
+        "is_local": False,
+        "ap_raw": obj,
+    }
+
+
+def attachment_to_media_fields(attachment: Any) -> dict[str, Any] | None:
+    """The Media fields of one received image attachment (None for anything else).
+
+    Mastodon and Misskey send `Document`s, Pixelfed and GoToSocial `Image`s; alt text is in
+    `name` (GoToSocial: `summary`). Nothing is downloaded: `remote_url` is shown through the
+    media proxy.
+    """
+    if not isinstance(attachment, dict):
+        return None
+    url = _link_url(attachment.get("url")) or _http_url(attachment.get("href"))
+    mime = attachment.get("mediaType")
+    mime = mime.strip().lower()[:64] if isinstance(mime, str) else ""
+    is_image = mime.startswith("image/") or (not mime and attachment.get("type") == "Image")
+    if url is None or not is_image:
+        return None
+    size = {
+        name: value
+        for name in ("width", "height")
+        if isinstance(value := attachment.get(name), int) and 0 < value < 100_000
+    }
+    blurhash = attachment.get("blurhash")
+    alt = attachment.get("name") or attachment.get("summary")
+    return {
+        "remote_url": url,
+        "mime": mime or "image/jpeg",
+        "kind": "image",
+        "role": "remote",
+        "alt": _text(alt, 1500),
+        "blurhash": blurhash if isinstance(blurhash, str) and len(blurhash) <= 64 else None,
+        **size,
+    }
+
+
+def other_attachment_links(obj: dict[str, Any]) -> str:
+    """Links to the attachments that are not images (video, audio, files), as HTML."""
+    links = []
+    for attachment in as_list(obj.get("attachment"))[:REMOTE_ATTACHMENTS_MAX]:
+        if isinstance(attachment, dict) and attachment_to_media_fields(attachment) is None:
+            url = _link_url(attachment.get("url"))
+            if url:
+                safe = escape(url, quote=True)
+                label = escape(_text(attachment.get("name"), 200) or url)
+                links.append(f'<a href="{safe}" rel="{LINK_REL}" target="_blank">{label}</a>')
+    return f"<p>{'<br>'.join(links)}</p>" if links else ""

@@ -19,6 +19,8 @@ from qspace.settings import Settings
 from qspace.themes import asset_url
 from qspace.urls import Urls
 
+WALL_CONTEXT = {"sm": "http://smithereen.software/ns#", "wall": {"@id": "sm:wall", "@type": "@id"}}
+
 
 def theme_download_url(urls: Urls, theme_id: str, version: str) -> str:
     return f"{urls.base}/themes/{theme_id}/{version}.qtheme"
@@ -37,6 +39,10 @@ async def actor_document(space: Space, urls: Urls, settings: Settings) -> dict[s
     )
     if banner is not None:
         document["image"] = {"type": "Image", "url": urls.media(banner.capability, "large")}
+    # The guestbook is the space's wall (as Smithereen publishes `wall`); messages to it carry
+    # it as their `target` (FEP-400e).
+    document["@context"] = [*document["@context"], WALL_CONTEXT]
+    document["wall"] = urls.guestbook(space.name)
     pack = await looks.pack_of(space, settings)
     if pack is not None:
         document["@context"] = [*document["@context"], QSPACE_CONTEXT]

@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 from qspace.i18n import gettext as _
 from qspace.models import Audience, FriendGroup, Item, ItemKind, Media, Session, Space
 from qspace.passwords import hash_password, verify_password
-from qspace.services import freshness, limits
+from qspace.services import federate, freshness, limits
 from qspace.services.audience import Viewer
 from qspace.services.errors import NotFound, ServiceError
 from qspace.services.items import LOCAL_AUDIENCES, TITLE_MAX_CHARS, now
@@ -192,6 +192,7 @@ async def edit_album(urls: Urls, space: Space, album: Item, fields: AlbumFields)
             Q(container_id=album.id) | Q(root_id=album.id) | Q(root_id__in=list(photo_ids))
         ).update(audience=album.audience, group_id=album.group_id)
     await freshness.touch(space.id)
+    await federate.album_changed(album)  # federation: only-me now? its updates are deleted
     return album
 
 
@@ -199,6 +200,7 @@ async def delete_album(album: Item, settings: Settings) -> None:
     """Delete an album with its photos, their comments, their Media rows and their files."""
     photo_ids = list(await Item.filter(container_id=album.id).values_list("id", flat=True))
     media = await Media.filter(item_id__in=[album.id, *photo_ids])
+    deletes = await federate.prepare_album_delete(album)  # federation: built while rows exist
     async with in_transaction():
         await Media.filter(id__in=[m.id for m in media]).delete()
         await Item.filter(root_id__in=[album.id, *photo_ids]).delete()
@@ -207,6 +209,7 @@ async def delete_album(album: Item, settings: Settings) -> None:
     # Files go after the commit: a failed transaction must not leave rows without files.
     delete_media_files(media, settings)
     await freshness.touch(album.space_id)
+    await federate.send_prepared(deletes)  # federation: Deletes of the album's update Notes
 
 
 async def add_photos(
@@ -244,6 +247,7 @@ async def add_photos(
         await album.save(update_fields=["updated_at"])
         await _ensure_cover(album)
     await freshness.touch(space.id)
+    await federate.photos_added(album, result.added)  # federation: a Note with the new photos
     return result
 
 

@@ -1,8 +1,8 @@
 """A space's ActivityPub collections: outbox, followers, following, featured.
 
 Every page is filtered with the audience rule (`Viewer.item_filter()`), so a signed fetch by
-a friend can later see what anonymous fetches don't; for now the outbox carries public items
-only (content federation widens `OUTBOX_AUDIENCES` once it addresses non-public items).
+a friend sees the friends-only and group items addressed to them, anonymous fetches public
+items only; each Create carries its item's addressing (`services/addressing.py`).
 """
 
 from __future__ import annotations
@@ -14,18 +14,19 @@ from urllib.parse import urlencode
 from tortoise.expressions import Q
 
 from qspace.mapping import (
-    item_to_object,
+    local_item_to_note,
     object_to_create,
     public_addressing,
     to_ordered_collection,
     to_ordered_collection_page,
 )
 from qspace.models import Actor, Audience, Follow, FollowState, Item, ItemKind, Media, Space
+from qspace.services.addressing import item_addressing
 from qspace.services.audience import Viewer
 from qspace.urls import Urls
 
 OUTBOX_KINDS = (ItemKind.STATUS, ItemKind.BLOG)
-OUTBOX_AUDIENCES = (Audience.PUBLIC,)
+OUTBOX_AUDIENCES = (Audience.PUBLIC, Audience.FRIENDS, Audience.GROUP)
 PAGE_SIZE = 20
 FOLLOWS_PAGE_SIZE = 40
 
@@ -88,18 +89,24 @@ async def outbox_page(urls: Urls, space: Space, viewer: Viewer, cursor: Cursor) 
 
 
 async def _creates(urls: Urls, author: Actor, found: list[Item]) -> list[dict[str, Any]]:
-    """The Create activities announcing these (public) items."""
+    """The Create activities announcing these items, each addressed to its audience."""
     media: dict[int, list[Media]] = {}
     for m in await Media.filter(item_id__in=[i.id for i in found]).order_by("position", "id"):
         media.setdefault(m.item_id, []).append(m)
-    to, cc = public_addressing(author)
-    return [
-        object_to_create(
-            item_to_object(item, author=author, urls=urls, to=to, cc=cc, media=media.get(item.id)),
-            author.ap_id,
+    public_to, public_cc = public_addressing(author)
+    creates = []
+    for item in found:
+        to, cc = public_to, public_cc
+        if item.audience != Audience.PUBLIC:
+            addressing = await item_addressing(item)
+            if addressing is None:
+                continue
+            to, cc = addressing.to, addressing.cc
+        obj = local_item_to_note(
+            item, author=author, urls=urls, to=to, cc=cc, media=media.get(item.id)
         )
-        for item in found
-    ]
+        creates.append(object_to_create(obj, author.ap_id))
+    return creates
 
 
 async def follow_collection(

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from qspace.i18n import gettext as _
 from qspace.models import Audience, Item, ItemKind, ItemRecipient, Space
-from qspace.services import freshness, notifications, policy
+from qspace.services import federate, freshness, notifications, policy
 from qspace.services.audience import Viewer
 from qspace.services.errors import Forbidden, NotFound, ServiceError
 from qspace.services.notifications import Kind
@@ -90,6 +90,7 @@ async def add_comment(
             item=comment,
         )
     await freshness.touch(root.space_id)
+    await federate.sync_item(comment)  # federation: to the thread's audience (issue 6)
     return comment
 
 
@@ -110,6 +111,7 @@ async def edit_comment(urls: Urls, comment_id: int, *, actor_id: int, text: str)
     comment.updated_at = _now()
     await comment.save(update_fields=["content_html", "source", "updated_at"])
     await freshness.touch(comment.space_id)
+    await federate.sync_item(comment)  # federation: an Update where it was sent
     return comment
 
 
@@ -130,6 +132,7 @@ async def delete_comment(comment_id: int, *, actor_id: int) -> Item:
         if comment.root_id:
             await Item.filter(id=comment.root_id).update(comment_count=F("comment_count") - 1)
     await freshness.touch(comment.space_id)
+    await federate.item_deleted(comment)  # federation: a Delete where it was sent
     return comment
 
 

@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 
 from qspace.i18n import gettext as _
 from qspace.models import Audience, Item, ItemKind, ItemRecipient, ItemState, Space
-from qspace.services import freshness, notifications, policy
+from qspace.services import federate, freshness, notifications, policy
 from qspace.services.audience import Viewer
 from qspace.services.errors import Forbidden, NotFound, ServiceError
 from qspace.services.notifications import Kind
@@ -97,6 +97,7 @@ async def delete(wall: Space, entry_id: int, *, actor_id: int) -> None:
     entry.source = ""
     await entry.save(update_fields=["deleted_at", "content_html", "source"])
     await freshness.touch(wall.id)
+    await federate.guestbook_entry_deleted(entry, by_actor_id=actor_id)  # issue 6
 
 
 async def set_pinned_note(wall: Space, text: str) -> None:

@@ -19,7 +19,7 @@ from federation.inbox import ReceivedActivity
 from federation.jsonld import ap_id_of
 from qspace.mapping import activity_object_id
 from qspace.models import Actor, InboxItem, Space
-from qspace.services import follows
+from qspace.services import follows, inbox_content
 from qspace.services.remote_actors import RemoteActors
 from qspace.urls import Urls
 
@@ -148,12 +148,12 @@ async def on_reject(ctx: InboxContext, item: InboxItem, activity: dict[str, Any]
 async def on_undo(ctx: InboxContext, item: InboxItem, activity: dict[str, Any]) -> None:
     """Undo of an earlier activity: passed on by the undone activity's type.
 
-    A bare id (no embedded activity) is taken for a Follow, the only kind qspace can match
-    by id alone so far. The undone activity must be the sender's own.
+    A bare id (no embedded activity) is looked up among the remote likes and shares stored
+    here, else taken for a Follow. The undone activity must be the sender's own.
     """
     inner = activity.get("object")
     if isinstance(inner, str):
-        inner = {"id": inner, "type": "Follow"}
+        inner = {"id": inner, "type": await inbox_content.undone_kind(inner) or "Follow"}
     if not isinstance(inner, dict) or ap_id_of(inner.get("actor")) not in (None, item.actor_ap_id):
         return
     handler = UNDO_HANDLERS.get(activity_type(inner))
@@ -181,8 +181,23 @@ async def on_block(ctx: InboxContext, item: InboxItem, activity: dict[str, Any])
 async def on_delete(ctx: InboxContext, item: InboxItem, activity: dict[str, Any]) -> None:
     """An actor deleted itself: remove it with its follows (the database cascades).
 
-    Deletes of objects (posts, comments) are left to content federation.
+    Deletes of objects (posts, comments) go to content federation (`inbox_content`).
     """
     if activity_object_id(activity) != item.actor_ap_id:
+        await inbox_content.on_delete_object(ctx, item, activity)
         return
     await Actor.filter(ap_id=item.actor_ap_id, is_local=False).delete()
+
+
+# --- Content federation (issue 6): posts, comments, guestbook messages, likes, shares -----
+HANDLERS.update(
+    {
+        "Create": inbox_content.on_create,
+        "Update": inbox_content.on_update,
+        "Like": inbox_content.on_like,
+        "Announce": inbox_content.on_announce,
+    }
+)
+UNDO_HANDLERS.update(
+    {"Like": inbox_content.on_undo_like, "Announce": inbox_content.on_undo_announce}
+)

@@ -9,9 +9,10 @@ from tortoise.transactions import in_transaction
 from qspace.html import render_markdown, slugify
 from qspace.i18n import gettext as _
 from qspace.models import Audience, FriendGroup, Item, ItemKind, ItemState, ItemTag, Media, Space
-from qspace.services import freshness
+from qspace.services import federate, freshness
 from qspace.services.audience import Viewer
 from qspace.services.errors import NotFound, ServiceError
+from qspace.services.policy import clean_policy
 from qspace.services.text import render_text
 from qspace.urls import Urls
 
@@ -36,6 +37,12 @@ def _check_audience(audience: str) -> Audience:
         choices = ", ".join(a.value for a in LOCAL_AUDIENCES)
         raise ServiceError(_("Audience must be one of %(choices)s.") % {"choices": choices})
     return value
+
+
+def _item_policy(comment_policy: str) -> dict[str, str] | None:
+    """This item's own rule for comments, or None to follow the space's (services/policy.py)."""
+    cleaned = clean_policy({"comment": comment_policy})
+    return cleaned or None
 
 
 async def _check_group(space: Space, audience: Audience, group_id: int | None) -> int | None:
@@ -65,6 +72,7 @@ async def publish_status(
     mood: str = "",
     group_id: int | None = None,
     media: list[Media] | None = None,
+    comment_policy: str = "",
 ) -> Item:
     """Publish a status update (plain text; links, mentions and hashtags become links).
 
@@ -90,6 +98,7 @@ async def publish_status(
             kind=ItemKind.STATUS,
             author_id=space.actor_id,
             space=space,
+            policy=_item_policy(comment_policy),
             audience=chosen,
             group_id=group,
             source=text,
@@ -107,6 +116,7 @@ async def publish_status(
                 item_id=item.id, position=position
             )
     await freshness.touch(space.id)
+    await federate.sync_item(item)  # federation: a Create to the audience (issue 6)
     return item
 
 
@@ -120,6 +130,7 @@ async def publish_blog_post(
     tags: list[str] | None = None,
     draft: bool = False,
     group_id: int | None = None,
+    comment_policy: str = "",
 ) -> Item:
     """Publish (or save as a draft) a Markdown blog post; its slug is fixed from the title.
 
@@ -148,6 +159,7 @@ async def publish_blog_post(
             kind=ItemKind.BLOG,
             author_id=space.actor_id,
             space=space,
+            policy=_item_policy(comment_policy),
             audience=chosen,
             group_id=group,
             state=ItemState.DRAFT if draft else ItemState.PUBLISHED,
@@ -160,6 +172,7 @@ async def publish_blog_post(
         )
         await _save_tags(item, tags or [])
     await freshness.touch(space.id)
+    await federate.sync_item(item)  # federation: a Create to the audience (drafts stay here)
     return item
 
 
@@ -208,6 +221,7 @@ async def edit_blog_post(
     tags: list[str] | None = None,
     draft: bool = False,
     group_id: int | None = None,
+    comment_policy: str = "",
 ) -> Item:
     """Change a blog post; its slug and URL stay. Publishing a draft sets its date; editing a
     published post records `updated_at`. Raises Forbidden for anyone but the author."""
@@ -228,6 +242,7 @@ async def edit_blog_post(
     item.source = markdown
     item.content_html = render_markdown(markdown)
     item.audience = _check_audience(audience)
+    item.policy = _item_policy(comment_policy)
     space = await Space.get(id=item.space_id)
     item.group_id = await _check_group(space, item.audience, group_id)
     if draft and not was_published:
@@ -245,6 +260,7 @@ async def edit_blog_post(
             await ItemTag.filter(item_id=item.id).delete()
             await _save_tags(item, tags)
     await freshness.touch(item.space_id)
+    await federate.sync_item(item)  # federation: Update, or Create/Delete as the audience moved
     return item
 
 
@@ -260,6 +276,7 @@ async def delete_item(item: Item, *, actor_id: int) -> None:
         await item.save(update_fields=["deleted_at", "content_html", "source", "title"])
         await ItemTag.filter(item_id=item.id).delete()
     await freshness.touch(item.space_id)
+    await federate.item_deleted(item)  # federation: a Delete to everyone who received it
 
 
 BLOG_PAGE_SIZE = 10

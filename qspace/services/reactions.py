@@ -7,15 +7,17 @@ from tortoise.transactions import in_transaction
 
 from qspace.i18n import gettext as _
 from qspace.models import Actor, Item, Like, Share, Space
-from qspace.services import freshness, notifications, policy
+from qspace.services import federate, freshness, notifications, policy
 from qspace.services.audience import Viewer
 from qspace.services.errors import NotFound
 from qspace.services.notifications import Kind
 
 
-async def _target(item_id: int, viewer: Viewer) -> tuple[Item, Space]:
+async def _target(item_id: int, viewer: Viewer) -> tuple[Item, Space | None]:
     item = await Item.get_or_none(id=item_id).select_related("space")
-    if item is None or item.space is None or not viewer.can_see(item):
+    # Items of other servers (no space here) can be liked and shared too (issue 6): their
+    # own server applies its policy when the Like or Announce arrives.
+    if item is None or (item.space is None and item.is_local) or not viewer.can_see(item):
         raise NotFound(_("No such item."))
     return item, item.space
 
@@ -32,10 +34,12 @@ async def toggle_like(item_id: int, *, actor: Actor, viewer: Viewer) -> bool:
             await existing.delete()
             await Item.filter(id=item.id).update(like_count=F("like_count") - 1)
         else:
-            await policy.check(policy.Action.LIKE, space=space, actor=actor, item=item)
+            if space is not None:
+                await policy.check(policy.Action.LIKE, space=space, actor=actor, item=item)
             await Like.create(actor=actor, item=item)
             await Item.filter(id=item.id).update(like_count=F("like_count") + 1)
-    await freshness.touch(space.id)
+    await freshness.touch(item.space_id)
+    await federate.reaction_changed("Like", actor, item, on=existing is None)  # issue 6
     if existing is not None:
         return False
     await notifications.notify(
@@ -56,10 +60,12 @@ async def toggle_share(item_id: int, *, actor: Actor, viewer: Viewer) -> bool:
         else:
             if item.audience.value != "public":
                 raise NotFound(_("Only public items can be shared."))
-            await policy.check(policy.Action.SHARE, space=space, actor=actor, item=item)
+            if space is not None:
+                await policy.check(policy.Action.SHARE, space=space, actor=actor, item=item)
             await Share.create(actor=actor, item=item)
             await Item.filter(id=item.id).update(share_count=F("share_count") + 1)
-    await freshness.touch(space.id)
+    await freshness.touch(item.space_id)
+    await federate.reaction_changed("Announce", actor, item, on=existing is None)  # issue 6
     if existing is not None:
         return False
     await notifications.notify(

@@ -22,6 +22,7 @@ from qspace.services.albums import AlbumFields, Gate
 from qspace.services.audience import Viewer
 from qspace.services.errors import NotFound, ServiceError
 from qspace.web.forms import MAX_FILES, files, form_endpoint, redirect, text
+from qspace.web.objects import album_of, photo_of, served_as_object
 from qspace.web.render import LoginRequired, page, viewer_of
 from qspace.web.session import Auth, client_ip, ensure_session, get_auth
 
@@ -107,6 +108,7 @@ async def albums_index(request: Request) -> Response:
     return await page(request, "albums/list.html", context)
 
 
+@served_as_object(album_of)  # ActivityPub clients get an OrderedCollection of Images
 async def album_page(request: Request) -> Response:
     visit = await _visit(request)
     album = await albums.find_album(
@@ -142,6 +144,7 @@ async def _render_album(
     return await page(request, "albums/album.html", context, status_code=status)
 
 
+@served_as_object(photo_of)  # ActivityPub clients get the Image (issue 6)
 async def photo_page(request: Request) -> Response:
     visit = await _visit(request)
     photo, album = await albums.find_photo(

@@ -10,7 +10,7 @@ from typing import Any
 
 from qspace.i18n import format_when
 from qspace.models import Actor, Item, Media, Space
-from qspace.services import items, reactions
+from qspace.services import items, media_proxy, reactions
 from qspace.services.audience import Viewer
 from qspace.urls import Urls
 
@@ -30,7 +30,8 @@ def person(actor: Actor | None) -> dict[str, Any]:
         "name": actor.display_name or actor.username,
         "handle": actor.handle,
         "url": actor.url or actor.ap_id,
-        "avatar_url": actor.icon_url or "",
+        # Remote avatars go through the media proxy, never hot-linked (issue 6).
+        "avatar_url": media_proxy.avatar_src(actor),
     }
 
 
@@ -69,7 +70,10 @@ async def item_cards(
             {
                 "id": item.id,
                 "kind": item.kind.value,
-                "url": item.url or item.ap_id,
+                # A remote post's page here has its thread and comment form (issue 6).
+                "url": media_proxy.remote_item_path(item)
+                if not item.is_local and item.space_id is None
+                else item.url or item.ap_id,
                 "title": item.title,
                 "content_html": item.content_html,
                 "published": published,
@@ -88,8 +92,8 @@ async def item_cards(
                 "author": person(authors.get(item.author_id)) if with_authors else None,
                 "photos": [
                     {
-                        "thumb": urls.media(m.capability, "medium"),
-                        "large": urls.media(m.capability, "large"),
+                        "thumb": media_proxy.media_src(m, urls.media(m.capability, "medium")),
+                        "large": media_proxy.media_src(m, urls.media(m.capability, "large")),
                         "alt": m.alt,
                         "width": m.width,
                         "height": m.height,

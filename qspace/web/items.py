@@ -14,6 +14,7 @@ from qspace.services import comments, friends, items, limits, reactions, spaces,
 from qspace.services.errors import Forbidden, NotFound, ServiceError
 from qspace.web.cards import item_cards
 from qspace.web.forms import checked, files, form_endpoint, redirect, safe_next, text
+from qspace.web.objects import blog_post_of, comment_of, served_as_object, status_of
 from qspace.web.render import Auth, page, require_login, viewer_of
 
 
@@ -63,6 +64,7 @@ async def post_status(request: Request, form: FormData) -> Response:
             group_id=group_id,
             mood=text(form, "mood"),
             media=stored,
+            comment_policy=text(form, "comment_policy"),
         )
     except ServiceError:
         for m in stored:  # nothing half-posted: photos of a refused status go too
@@ -71,6 +73,7 @@ async def post_status(request: Request, form: FormData) -> Response:
     return redirect(f"/@{space.name}")
 
 
+@served_as_object(status_of)  # ActivityPub clients get the Note; deleted: 410 (issue 6)
 async def status_page(request: Request) -> Response:
     space = await spaces.get_space(request.path_params["name"])
     viewer = await viewer_of(request)
@@ -112,6 +115,7 @@ async def blog_index(request: Request) -> Response:
     return await page(request, "items/blog_index.html", context)
 
 
+@served_as_object(blog_post_of)  # ActivityPub clients get the Article; deleted: 410
 async def blog_post_page(request: Request) -> Response:
     space = await spaces.get_space(request.path_params["name"])
     viewer = await viewer_of(request)
@@ -159,6 +163,7 @@ async def create_blog_post(request: Request, form: FormData) -> Response:
             group_id=group_id,
             tags=_tags(form),
             draft=checked(form, "draft"),
+            comment_policy=text(form, "comment_policy"),
         )
     except ServiceError as exc:
         context = {
@@ -187,6 +192,7 @@ async def update_blog_post(request: Request, form: FormData) -> Response:
             group_id=group_id,
             tags=_tags(form),
             draft=checked(form, "draft"),
+            comment_policy=text(form, "comment_policy"),
         )
     except ServiceError as exc:
         context = {
@@ -292,6 +298,7 @@ async def delete_item(request: Request, form: FormData) -> Response:
     return redirect(f"/@{auth.space.name}")
 
 
+@served_as_object(comment_of)  # ActivityPub clients get the Note; deleted: 410
 async def comment_permalink(request: Request) -> Response:
     """A comment's own URL leads to its thread."""
     viewer = await viewer_of(request)

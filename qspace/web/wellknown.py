@@ -77,7 +77,9 @@ async def webfinger(request: Request) -> Response:
     if space is None:
         return _error(404, "no such resource here")
     actor_url = urls.space(space.name)
-    jrd = build_jrd(f"acct:{space.name}@{domain}", [actor_url], actor_url, actor_url)
+    # Remote follow: other servers send their people to /authorize_interaction (issue 6).
+    subscribe = f"{urls.base}/authorize_interaction?uri={{uri}}"
+    jrd = build_jrd(f"acct:{space.name}@{domain}", [actor_url], actor_url, actor_url, subscribe)
     return _json(jrd, JRD_CONTENT_TYPE)
 
 

@@ -144,9 +144,17 @@ async def test_admin_installs_a_skin_seen_on_another_server(app, client, db, set
         {"url": "https://remote.test/themes/sunny/0.1.0.qtheme"},
         token_from="/admin",
     )
-    assert ok.status_code == 303, ok.text[ok.text.find("qs-error-text"):][:300]
+    assert ok.status_code == 303, ok.text[ok.text.find("qs-error-text") :][:300]
     assert "sunny" in available_packs(settings)
     plain_http = await post_form(
         client, "/admin/themes/install", {"url": "http://remote.test/x.qtheme"}, token_from="/admin"
     )
     assert plain_http.status_code == 400
+
+
+async def test_actor_publishes_its_guestbook_as_wall(db, settings):
+    """Ensures the actor names its guestbook as `wall` with the term's context."""
+    space = await make_space("alice")
+    document = await actor_document(space, URLS, settings)
+    assert document["wall"] == "https://local.test/@alice/guestbook"
+    assert any(isinstance(c, dict) and "wall" in c for c in document["@context"])

@@ -298,13 +298,13 @@ async def test_blocked_people_cannot_interact(client, db):
 
 
 async def test_deleted_item_disappears_everywhere(client, db):
-    """Ensures a deleted status is gone from the page and its URL answers 404 here."""
+    """Ensures a deleted status is gone from the page and its URL answers 410 Gone."""
     alice = await make_space("alice")
     status = await make_status(alice, "oops")
     await login(client, "alice", PASSWORD)
     await post_form(client, f"/items/{status.id}/delete", {}, token_from="/@alice")
     assert "oops" not in (await client.get("/@alice")).text
-    assert (await client.get(f"/@alice/status/{status.id}")).status_code == 404
+    assert (await client.get(f"/@alice/status/{status.id}")).status_code == 410  # Gone
     assert (await Item.get(id=status.id)).deleted_at is not None
 
 
@@ -336,3 +336,41 @@ async def test_atom_feed_is_valid_xml_with_public_items(client, db):
     assert len(entries) == 1
     assert "&lt;b&gt;" in entries[0].find("{http://www.w3.org/2005/Atom}content").text
     assert re.search(rb"secret", response.content) is None
+
+
+async def test_per_item_comment_rule_from_the_compose_form(client, db):
+    """Ensures a status posted with "nobody may comment" refuses comments, others don't."""
+    await make_space("alice")
+    await make_space("bob")
+    await login(client, "alice", PASSWORD)
+    token = await csrf(client, "/@alice")
+    await client.post(
+        "/@alice/status",
+        data={
+            "csrf_token": token,
+            "text": "no comments please",
+            "audience": "public",
+            "comment_policy": "nobody",
+        },
+    )
+    await client.post(
+        "/@alice/status",
+        data={
+            "csrf_token": token,
+            "text": "comment away",
+            "audience": "public",
+            "comment_policy": "",
+        },
+    )
+    closed = await Item.get(source="no comments please")
+    open_ = await Item.get(source="comment away")
+    assert closed.policy == {"comment": "nobody"} and open_.policy is None
+    await login(client, "bob", PASSWORD)
+    refused = await post_form(
+        client, f"/items/{closed.id}/comments", {"text": "hi"}, token_from="/@alice"
+    )
+    assert refused.status_code == 403
+    ok = await post_form(
+        client, f"/items/{open_.id}/comments", {"text": "hi"}, token_from="/@alice"
+    )
+    assert ok.status_code == 303

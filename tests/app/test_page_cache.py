@@ -18,7 +18,9 @@ async def test_anonymous_views_are_cached_and_logged_in_ones_are_not(app, client
     await client.get("/@alice")
     await client.get("/@alice")
     assert cache.hits == 1
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://local.test") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://local.test"
+    ) as c:
         await login(c, "alice", PASSWORD)
         page = await c.get("/@alice")
         assert "What's new?" in page.text  # the owner's compose box, never from the cache
@@ -35,7 +37,9 @@ async def test_every_kind_of_change_shows_at_once(app, client, db):
     await make_status(alice, "second status")
     assert "second status" in (await client.get("/@alice")).text
     bob_viewer = await viewer_for(await bob.actor)
-    await comments.add_comment(URLS, author_space=bob, target_id=status.id, text="hi", viewer=bob_viewer)
+    await comments.add_comment(
+        URLS, author_space=bob, target_id=status.id, text="hi", viewer=bob_viewer
+    )
     assert "1 comment" in (await client.get("/@alice")).text
     await reactions.toggle_like(status.id, actor=await bob.actor, viewer=bob_viewer)
     assert "1 like" in (await client.get("/@alice")).text
