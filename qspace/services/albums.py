@@ -14,6 +14,7 @@ import hashlib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -197,15 +198,18 @@ async def edit_album(urls: Urls, space: Space, album: Item, fields: AlbumFields)
 
 
 async def delete_album(album: Item, settings: Settings) -> None:
-    """Delete an album with its photos, their comments, their Media rows and their files."""
+    """Delete an album with its photos, their comments, their Media rows and their files.
+
+    The album and photo rows stay as tombstones (their URLs answer 410 Gone, as every deleted
+    item's do), emptied of their text; comments, media rows and files go.
+    """
     photo_ids = list(await Item.filter(container_id=album.id).values_list("id", flat=True))
     media = await Media.filter(item_id__in=[album.id, *photo_ids])
     deletes = await federate.prepare_album_delete(album)  # federation: built while rows exist
     async with in_transaction():
         await Media.filter(id__in=[m.id for m in media]).delete()
         await Item.filter(root_id__in=[album.id, *photo_ids]).delete()
-        await Item.filter(id__in=photo_ids).delete()
-        await Item.filter(id=album.id).delete()
+        await _tombstone([album.id, *photo_ids])
     # Files go after the commit: a failed transaction must not leave rows without files.
     delete_media_files(media, settings)
     await freshness.touch(album.space_id)
@@ -339,13 +343,26 @@ async def reorder_photos(album_id: int, ordered_ids: Sequence[int]) -> None:
                 await Item.filter(id=photo.id).update(position=position)
 
 
+async def _tombstone(item_ids: list[int]) -> None:
+    """Mark items deleted and drop their text; the rows keep their ids (410 Gone)."""
+    await Item.filter(id__in=item_ids).update(
+        deleted_at=datetime.now(UTC),
+        title="",
+        summary="",
+        source="",
+        content_html="",
+        gate_question=None,
+        gate_answer_hash=None,
+    )
+
+
 async def delete_photo(photo: Item, settings: Settings) -> None:
     """Delete a photo with its comments, Media row and files; a new cover is picked if needed."""
     media = await Media.filter(item_id=photo.id)
     async with in_transaction():
         await Media.filter(item_id=photo.id).delete()
         await Item.filter(root_id=photo.id).delete()
-        await Item.filter(id=photo.id).delete()
+        await _tombstone([photo.id])
     delete_media_files(media, settings)
     album = await Item.get_or_none(id=photo.container_id)
     if album is not None:

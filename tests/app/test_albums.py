@@ -343,7 +343,7 @@ async def test_cover_reorder_and_photo_navigation(client, db, settings, tmp_path
 
     deleted = await client.post(f"/@alice/photos/{third.id}/delete", data={"csrf_token": token})
     assert deleted.status_code == 303
-    assert not await Item.filter(id=third.id).exists()
+    assert (await Item.get(id=third.id)).deleted_at is not None  # a tombstone: 410 Gone
     assert not await Media.filter(id=third_media.id).exists()
     [card] = await albums.latest_albums(alice, ANONYMOUS, 3)
     assert card["cover"] == f"/media/{first_media.capability}/small"  # a new cover was picked
@@ -351,7 +351,8 @@ async def test_cover_reorder_and_photo_navigation(client, db, settings, tmp_path
 
 
 async def test_deleting_an_album_removes_rows_and_files(client, db, settings, tmp_path):
-    """Ensures deleting an album removes its photos, their media rows and every stored file."""
+    """Ensures deleting an album removes its photos' media rows and files; the album and photo
+    URLs answer 410 Gone."""
     alice = await make_space("alice")
     album = await new_album(alice)
     photos = await add_photo_files(alice, album, settings, tmp_path, n=2)
@@ -367,10 +368,14 @@ async def test_deleting_an_album_removes_rows_and_files(client, db, settings, tm
     response = await client.post(f"/@alice/albums/{album.id}/delete", data={"csrf_token": token})
     assert response.status_code == 303
     assert response.headers["location"] == "/@alice/albums"
-    assert not await Item.filter(id__in=[album.id, *(p.id for p in photos)]).exists()
+    gone = await Item.filter(id__in=[album.id, *(p.id for p in photos)])
+    assert all(i.deleted_at is not None and not i.title for i in gone)  # tombstones
     assert await Media.all().count() == 1
     assert stored_files(settings.media_path) == kept_files
-    assert (await client.get(f"/@alice/albums/{album.id}")).status_code == 404
+    assert (await client.get(f"/@alice/albums/{album.id}")).status_code == 410
+    assert (await client.get(f"/@alice/photos/{photos[0].id}")).status_code == 410
+    listing = (await client.get("/@alice/albums")).text
+    assert "Holiday" not in listing and "Keep" in listing
 
 
 async def test_album_posts_without_csrf_token_are_refused(client, db, settings, tmp_path):
