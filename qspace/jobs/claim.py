@@ -5,8 +5,10 @@ locked into the future, and a claim made by a process that died expires by itsel
 
 PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` picks rows no concurrent claim is looking at,
 then they are locked in the same transaction. SQLite has one writer at a time and no row locks:
-each candidate is taken with a conditional `UPDATE ... WHERE locked_until IS NULL OR
-locked_until < now`, which succeeds for exactly one worker.
+the candidates are taken with a conditional `UPDATE ... WHERE locked_until IS NULL OR
+locked_until < now`, which succeeds for exactly one worker per row. With an owner name, one
+UPDATE takes them all and the rows now carrying this claim (its owner and lock time) are read
+back; without one (tables without `locked_by`), each row is taken by its own UPDATE.
 """
 
 from __future__ import annotations
@@ -56,12 +58,19 @@ async def claim_due(
             if ids:
                 await model.filter(id__in=ids).update(**lock)
         return ids
-    candidates = (
+    candidates = list(
         await model.filter(due)
         .order_by("next_attempt_at", "id")
         .limit(limit)
         .values_list("id", flat=True)
     )
+    if not candidates:
+        return []
+    if owner is not None:
+        # Unique per claim: a worker's name is unique and its clock moves on between claims.
+        await model.filter(due, id__in=candidates).update(**lock)
+        mine = set(await model.filter(id__in=candidates, **lock).values_list("id", flat=True))
+        return [row_id for row_id in candidates if row_id in mine]
     claimed = []
     for row_id in candidates:
         if await model.filter(due, id=row_id).update(**lock):

@@ -1,10 +1,13 @@
 """The delivery job: send due Delivery rows, signed at send time, and record what happened.
 
-Each cycle claims a bounded batch (see `claim.py`) and sends it concurrently, at most
+Each cycle claims bounded batches (see `claim.py`) and sends them concurrently, at most
 `delivery_concurrency` requests at once and `per_host_concurrency` per remote host (limits of
-this process). Just before sending, a row's claim is renewed and its attempt counted, in one
-conditional UPDATE: a worker that lost its claim while waiting for a slot skips the row, and a
-worker killed mid-request leaves an attempt that its successor retries when the lock expires.
+this process). The next batch is claimed while the last rows of the previous one are still in
+flight, so a freed slot takes the next row at once instead of every wave of requests waiting
+for its slowest one (the fan-out benchmark, benchmarks/README.md). Just before sending, a
+row's claim is renewed and its attempt counted, in one conditional UPDATE: a worker that lost
+its claim while waiting for a slot skips the row, and a worker killed mid-request leaves an
+attempt that its successor retries when the lock expires.
 Receivers deduplicate by activity id, so that retry is safe even if the first request arrived.
 
 Hosts remember the signature style that worked (the "double knock") and their failures: after
@@ -26,9 +29,17 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from tortoise.expressions import F
 
-from federation.delivery import MAX_ATTEMPTS, DeliveryResult, Outcome, backoff_delay, deliver
+from federation.delivery import (
+    MAX_ATTEMPTS,
+    DeliveryResult,
+    Outcome,
+    backoff_delay,
+    deliver,
+    serialize_activity,
+)
+from federation.keys import SigningKey
 from qspace.jobs.claim import claim_due
-from qspace.models import Delivery, DeliveryState, Host
+from qspace.models import Delivery, DeliveryState, Host, OutgoingActivity
 from qspace.services.domain_blocks import blocked_domain_check
 from qspace.services.keyring import KeyRing
 from qspace.settings import FederationSettings
@@ -37,6 +48,13 @@ log = logging.getLogger("qspace.delivery")
 
 DEAD_AFTER = 5
 DEAD_RECHECK = timedelta(hours=6)
+# Rows claimed at once, per concurrency slot: a row waits for a slot behind at most about
+# BATCH_PER_SLOT requests. Its claim is renewed just before sending, and a claim that expired
+# meanwhile is skipped (another worker may have the row by then).
+BATCH_PER_SLOT = 2
+# Rows one cycle sends at most, per slot: 512 with the default concurrency, enough for a post
+# to 500 servers in one go, while the runner's other jobs (the inbox) wait at most that long.
+MAX_PER_SLOT = 16
 
 
 def _now() -> datetime:
@@ -65,7 +83,8 @@ class DeliveryWorker:
         self._settings = settings
         self._user_agent = user_agent
         self.name = name or worker_name()
-        self.batch_size = settings.delivery_concurrency
+        self.batch_size = settings.delivery_concurrency * BATCH_PER_SLOT
+        self.max_per_cycle = settings.delivery_concurrency * MAX_PER_SLOT
         # Long enough for two signed requests (the double knock) and the bookkeeping.
         self.lock_for = timedelta(seconds=3 * settings.http_timeout + 5)
         self._slots = asyncio.Semaphore(settings.delivery_concurrency)
@@ -74,33 +93,47 @@ class DeliveryWorker:
         )
 
     async def run_due(self) -> int:
-        """Claim a batch of due deliveries and send them; return how many were claimed."""
-        now = _now()
-        ids = await claim_due(
-            Delivery,
-            pending=DeliveryState.PENDING,
-            now=now,
-            limit=self.batch_size,
-            lock_for=self.lock_for,
-            owner=self.name,
-        )
-        if not ids:
-            return 0
-        rows = await Delivery.filter(id__in=ids).order_by("id").select_related("activity")
-        hosts = await _hosts({row.host for row in rows})
+        """Claim due deliveries batch after batch and send them; return how many were claimed.
+
+        The next batch is claimed as soon as the rows still unsent fit in the free slots, so
+        the slots stay busy across batches; one call claims at most `max_per_cycle` rows and
+        returns when all of them are done (the runner's other jobs wait meanwhile).
+        """
         is_blocked = await blocked_domain_check(self._settings.blocked_domains)
-        to_send = await self._skip_dead_hosts(rows, hosts, now)
+        batch = _Batch()
+        probing: set[str] = set()
+        claimed = 0
         async with asyncio.TaskGroup() as group:
-            for row in to_send:
-                group.create_task(self._attempt(row, hosts[row.host], is_blocked))
-        return len(rows)
+            unsent: set[asyncio.Task[None]] = set()
+            while claimed < self.max_per_cycle:
+                now = _now()
+                ids = await claim_due(
+                    Delivery,
+                    pending=DeliveryState.PENDING,
+                    now=now,
+                    limit=min(self.batch_size, self.max_per_cycle - claimed),
+                    lock_for=self.lock_for,
+                    owner=self.name,
+                )
+                if not ids:
+                    break
+                claimed += len(ids)
+                rows = await Delivery.filter(id__in=ids).order_by("id").select_related("activity")
+                hosts = await _hosts({row.host for row in rows})
+                for row in await self._skip_dead_hosts(rows, hosts, now, probing):
+                    task = group.create_task(self._attempt(row, hosts[row.host], is_blocked, batch))
+                    unsent.add(task)
+                    task.add_done_callback(unsent.discard)
+                while len(unsent) > self._settings.delivery_concurrency:
+                    await asyncio.wait(unsent, return_when=asyncio.FIRST_COMPLETED)
+        return claimed
 
     async def _skip_dead_hosts(
-        self, rows: list[Delivery], hosts: dict[str, Host], now: datetime
+        self, rows: list[Delivery], hosts: dict[str, Host], now: datetime, probing: set[str]
     ) -> list[Delivery]:
-        """Postpone deliveries to dead hosts; a host due for a recheck gets one probe."""
+        """Postpone deliveries to dead hosts; a host due for a recheck gets one probe per cycle
+        (`probing` holds the hosts probed so far)."""
         to_send: list[Delivery] = []
-        probing: set[str] = set()
         for row in rows:
             host = hosts[row.host]
             if host.dead_since is None:
@@ -124,45 +157,57 @@ class DeliveryWorker:
             next_attempt_at=next_attempt_at, locked_until=None, locked_by=None
         )
 
-    async def _attempt(self, row: Delivery, host: Host, is_blocked: Callable[[str], bool]) -> None:
+    async def _attempt(
+        self, row: Delivery, host: Host, is_blocked: Callable[[str], bool], batch: _Batch
+    ) -> None:
         """Send one delivery under the concurrency limits; never raises."""
         async with self._slots, self._host_slots[row.host]:
             try:
-                await self._send(row, host, is_blocked)
+                await self._send(row, host, is_blocked, batch)
             except Exception as exc:  # a bug or the database: retry later, keep the others going
                 log.exception("delivery %s to %s failed", row.id, row.inbox_url)
                 failed = DeliveryResult(Outcome.RETRY, error=f"internal error: {exc}")
                 await self._record(row, row.attempts + 1, failed, judge_host=False)
 
-    async def _send(self, row: Delivery, host: Host, is_blocked: Callable[[str], bool]) -> None:
+    async def _send(
+        self, row: Delivery, host: Host, is_blocked: Callable[[str], bool], batch: _Batch
+    ) -> None:
         renewed = await Delivery.filter(
             id=row.id, locked_by=self.name, state=DeliveryState.PENDING
         ).update(locked_until=_now() + self.lock_for, attempts=F("attempts") + 1)
         if not renewed:
             return  # our claim expired while waiting and another worker has the row
         attempts = row.attempts + 1
+        learned = None
         if is_blocked(row.host):
             result = DeliveryResult(Outcome.GAVE_UP, error="the domain is blocked")
         else:
-            key = await self._keys.key_for(row.activity.actor_id)
+            key, body = await batch.signed_as(self._keys, row.activity)
             memory = {row.host: host.signature_style} if host.signature_style else {}
             result = await deliver(
                 self._http,
                 row.inbox_url,
-                row.activity.payload,
+                body,
                 key,
                 style_memory=memory,
                 user_agent=self._user_agent,
                 timeout=self._settings.http_timeout,
             )
             if memory.get(row.host) and memory[row.host] != host.signature_style:
-                await Host.filter(domain=row.host).update(signature_style=memory[row.host])
-        await self._record(row, attempts, result)
+                learned = memory[row.host]  # a delivery got through: stored with the answer
+        await self._record(row, attempts, result, learned_style=learned)
 
     async def _record(
-        self, row: Delivery, attempts: int, result: DeliveryResult, *, judge_host: bool = True
+        self,
+        row: Delivery,
+        attempts: int,
+        result: DeliveryResult,
+        *,
+        judge_host: bool = True,
+        learned_style: str | None = None,
     ) -> None:
-        """Store the outcome of one attempt on the row and (`judge_host`) on its host."""
+        """Store the outcome of one attempt on the row and (`judge_host`) on its host, with the
+        signature style the host took (`learned_style`) when it is new."""
         now = _now()
         fields: dict[str, object] = {
             "last_status": result.status,
@@ -186,9 +231,33 @@ class DeliveryWorker:
         # Any HTTP answer below 500 shows the host is up (a 410 is about one actor); no answer
         # or a 5xx counts against it. A refused address is neither.
         if result.status is not None and result.status < 500:
-            await _host_answered(row.host, now)
+            await _host_answered(row.host, now, learned_style)
         elif result.outcome is Outcome.RETRY:
             await _host_failed(row.host, now)
+
+
+class _Batch:
+    """What the deliveries of one batch share: each signer's key, looked up once (concurrent
+    deliveries wait for the same lookup), and each activity's body, serialized once (the same
+    bytes go to every inbox of an activity)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[int | None, asyncio.Future[SigningKey]] = {}
+        self._bodies: dict[int, bytes] = {}
+
+    async def signed_as(
+        self, keys: KeyRing, activity: OutgoingActivity
+    ) -> tuple[SigningKey, bytes]:
+        """The signing key and body of `activity`. Raises NotFound like KeyRing.key_for."""
+        lookup = self._keys.get(activity.actor_id)
+        if lookup is None:
+            lookup = asyncio.ensure_future(keys.key_for(activity.actor_id))
+            self._keys[activity.actor_id] = lookup
+        key = await asyncio.shield(lookup)  # one caller cancelled must not cancel the others
+        body = self._bodies.get(activity.id)
+        if body is None:
+            body = self._bodies[activity.id] = serialize_activity(activity.payload)
+        return key, body
 
 
 async def _hosts(domains: set[str]) -> dict[str, Host]:
@@ -201,10 +270,21 @@ async def _hosts(domains: set[str]) -> dict[str, Host]:
     return known
 
 
-async def _host_answered(domain: str, now: datetime) -> None:
-    """A host answered: it is alive; deliveries postponed while it was dead are due again."""
-    revived = await Host.filter(domain=domain).exclude(dead_since=None).update(dead_since=None)
-    await Host.filter(domain=domain).update(failures=0, last_success_at=now)
+async def _host_answered(domain: str, now: datetime, signature_style: str | None = None) -> None:
+    """A host answered: it is alive; deliveries postponed while it was dead are due again.
+
+    `signature_style`, when given, is stored as the style to sign with first from now on.
+    """
+    answered: dict[str, object] = {"failures": 0, "last_success_at": now}
+    if signature_style is not None:
+        answered["signature_style"] = signature_style
+    if await Host.filter(domain=domain, dead_since=None).update(**answered):
+        return  # it was alive, as nearly always: one query
+    revived = (
+        await Host.filter(domain=domain)
+        .exclude(dead_since=None)
+        .update(dead_since=None, **answered)
+    )
     if revived:
         log.info("host %s is answering again", domain)
         await Delivery.filter(
