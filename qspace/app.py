@@ -29,6 +29,7 @@ from qspace.services.remote_actors import RemoteActors
 from qspace.settings import Settings
 from qspace.templating import make_environment
 from qspace.urls import Urls
+from qspace.web.document_cache import DocumentCache, DocumentCacheMiddleware
 from qspace.web.middleware import (
     BodySizeLimitMiddleware,
     LocaleMiddleware,
@@ -63,6 +64,8 @@ class Services:
     remote_actors: RemoteActors
     # Rendered space pages for anonymous visitors (see web/page_cache.py).
     page_cache: PageCache = field(default_factory=PageCache)
+    # Public ActivityPub documents, for a moment (see web/document_cache.py).
+    document_cache: DocumentCache = field(default_factory=DocumentCache)
     db: TortoiseContext | None = None
     owns_db: bool = True
     owns_http: bool = True
@@ -207,6 +210,7 @@ def create_app(
         middleware=[
             Middleware(RequestIdMiddleware, log_requests=settings.log.access_log),
             Middleware(SecurityHeadersMiddleware, https=settings.server.scheme == "https"),
+            Middleware(DocumentCacheMiddleware, cache=services.document_cache),
             Middleware(LocaleMiddleware),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.media.max_upload_bytes),
             Middleware(DatabaseScope, get_context=lambda: services.db),

@@ -26,6 +26,7 @@ from qspace.services import collections, spaces
 from qspace.services.actor_document import actor_document
 from qspace.services.audience import ANONYMOUS, Viewer, viewer_for
 from qspace.services.domain_blocks import blocked_domain_check
+from qspace.web.document_cache import mark_public
 
 ACTIVITY_CONTENT_TYPE = "application/activity+json; charset=utf-8"
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -149,22 +150,11 @@ def _collection_endpoint(
             viewer = await fetch_viewer(request)
         except SignedFetchRefused as refused:
             return error_response(refused.error)
+        if viewer.is_anonymous:
+            mark_public(request.scope)  # what every unsigned fetch gets (web/document_cache.py)
         return await object_response(request, await build(request, space, viewer))
 
     return endpoint
-
-
-# --- Cached public documents ---------------------------------------------------------------
-# An actor or an outbox page is the same for every unsigned fetch until its space changes, and
-# remote servers fetch them often (every follow, every key check, every crawler). Their bytes
-# are kept in the app's page cache (web/page_cache.py) under the same kind of key as the
-# anonymous space page: the space's `updated_at`, which every change moves forward
-# (services/freshness.py), so a change makes old entries unreachable at once; the cache's short
-# lifetime is the safety net. Signed fetches are never answered from it nor stored: their
-# signer may see more than the public (authorized fetch, FEDERATION.md).
-
-# Query parameters of the cached documents; anything else is served uncached.
-CACHEABLE_QUERY = frozenset({"page", "max_id", "min_id"})
 
 
 def is_signed(request: Request) -> bool:
@@ -175,45 +165,15 @@ def is_signed(request: Request) -> bool:
     return headers.get("authorization", "").lower().startswith("signature ")
 
 
-def cached_document(endpoint: Endpoint) -> Endpoint:
-    """Decorate an endpoint of a space's public document (`/@{name}...`) so unsigned GETs are
-    answered from the cache; a 200 answer to an unsigned GET is stored for the next ones.
-
-    Safe only for documents that are the same for every unsigned fetch (actors, anonymous
-    collection pages) and whose changes touch the space (`freshness.touch`).
-    """
-
-    @functools.wraps(endpoint)
-    async def cached(request: Request) -> Response:
-        if request.method != "GET" or is_signed(request):
-            return await endpoint(request)
-        if not CACHEABLE_QUERY.issuperset(request.query_params):
-            return await endpoint(request)
-        version = await spaces.page_version(request.path_params["name"])
-        if version is None:
-            return await endpoint(request)  # no such space: its usual 404
-        cache = request.app.state.services.page_cache
-        key = (ACTIVITY_CONTENT_TYPE, request.url.path, request.url.query, *version)
-        if (hit := cache.get(key)) is not None:
-            # The page cache answers HTML responses; only the stored bytes are reused.
-            return _add_vary(Response(hit.body, media_type=ACTIVITY_CONTENT_TYPE))
-        response = await endpoint(request)
-        if response.status_code == 200 and response.media_type == ACTIVITY_CONTENT_TYPE:
-            cache.put(key, response)
-        return response
-
-    return cached
-
-
 # --- Actors --------------------------------------------------------------------------------
 
 
-@cached_document
 async def space_actor(request: Request) -> Response:
     """The Person actor of a space (what `/@name` answers ActivityPub clients)."""
     space = await spaces.get_space(request.path_params["name"])
     services = request.app.state.services
     document = await actor_document(space, services.urls, services.settings)
+    mark_public(request.scope)  # the same for every fetch (web/document_cache.py)
     return await object_response(request, document)
 
 
@@ -262,7 +222,7 @@ async def _featured(request: Request, space: Space, viewer: Viewer) -> dict[str,
     return collections.featured_collection(request.app.state.services.urls, space)
 
 
-outbox = cached_document(_collection_endpoint(_outbox))
+outbox = _collection_endpoint(_outbox)
 followers = _collection_endpoint(_follows("followers"))
 following = _collection_endpoint(_follows("following"))
 featured = _collection_endpoint(_featured)

@@ -32,6 +32,7 @@ from qspace.web.activitypub import (
     negotiate,
     object_response,
 )
+from qspace.web.document_cache import mark_public
 from qspace.web.render import page, viewer_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -114,7 +115,11 @@ async def object_answer(request: Request, item: Item | None) -> Response:
     if not viewer.can_see(item):
         return _not_found()
     document = await local_object(request.app.state.services.urls, item)
-    return await object_response(request, document) if document else _not_found()
+    if document is None:
+        return _not_found()
+    if viewer.is_anonymous:
+        mark_public(request.scope)  # what every unsigned fetch gets (web/document_cache.py)
+    return await object_response(request, document)
 
 
 async def gone_page(request: Request) -> Response:

@@ -1,12 +1,15 @@
-"""The cache of public ActivityPub documents: actors and outbox pages for unsigned fetches."""
+"""The micro-cache of public ActivityPub documents (web/document_cache.py): actors, collection
+pages and objects for unsigned fetches."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 
 from federation.signatures import sign_request
-from qspace.models import Follow, FollowState
-from qspace.services import profile
+from qspace.models import Follow, FollowState, Item
+from qspace.services import items, profile
 from tests.app.fediverse import federated_app, federation_settings, make_remote
 from tests.support.factories import URLS, make_space, make_status
 
@@ -31,7 +34,7 @@ async def test_second_unsigned_actor_fetch_is_served_from_the_cache(fed):
     """Ensures a repeated unsigned actor fetch is a cache hit with the same document."""
     app, client = fed
     await make_space("alice")
-    cache = app.state.services.page_cache
+    cache = app.state.services.document_cache
     first = await client.get("/@alice", headers=AP)
     second = await client.get("/@alice", headers=AP)
     assert (first.status_code, second.status_code) == (200, 200)
@@ -70,7 +73,7 @@ async def test_new_post_reaches_the_next_outbox_page_fetch(fed):
     await make_status(alice, "second")
     after = await client.get("/@alice/outbox?page=true", headers=AP)
     assert len(after.json()["orderedItems"]) == 2
-    assert app.state.services.page_cache.hits == 0
+    assert app.state.services.document_cache.hits == 0
 
 
 async def test_signed_fetch_is_never_answered_from_the_cache(fed, remote):
@@ -86,7 +89,7 @@ async def test_signed_fetch_is_never_answered_from_the_cache(fed, remote):
     bob = await app.state.services.remote_actors.get_or_fetch_actor(BOB)
     for follower, followed in ((bob.id, alice.actor_id), (alice.actor_id, bob.id)):
         await Follow.create(follower_id=follower, followed_id=followed, state=FollowState.ACCEPTED)
-    cache = app.state.services.page_cache
+    cache = app.state.services.document_cache
     hits, misses = cache.hits, cache.misses
     # When bob fetches the same page, signed
     request = client.build_request("GET", "https://local.test/@alice/outbox?page=true", headers=AP)
@@ -107,7 +110,7 @@ async def test_signed_fetch_answer_is_not_stored(fed, remote):
     request = client.build_request("GET", "https://local.test/@alice/outbox?page=true", headers=AP)
     sign_request(request, remote.keys[BOB])
     assert (await client.send(request)).status_code == 200
-    cache = app.state.services.page_cache
+    cache = app.state.services.document_cache
     await client.get("/@alice/outbox?page=true", headers=AP)
     assert cache.hits == 0
 
@@ -118,7 +121,7 @@ async def test_unknown_query_parameters_bypass_the_cache(fed):
     await make_space("alice")
     for _ in range(2):
         assert (await client.get("/@alice/outbox?page=true&x=1", headers=AP)).status_code == 200
-    cache = app.state.services.page_cache
+    cache = app.state.services.document_cache
     assert (cache.hits, cache.misses) == (0, 0)
 
 
@@ -126,3 +129,72 @@ async def test_unknown_space_is_still_404(fed):
     """Ensures the cache leaves a missing space's actor a 404."""
     _app, client = fed
     assert (await client.get("/@nobody", headers=AP)).status_code == 404
+
+
+async def test_repeated_object_fetch_is_a_hit_and_a_deletion_is_seen_at_once(fed):
+    """Ensures a status object is cached, and its deletion answers 410 on the very next fetch."""
+    app, client = fed
+    alice = await make_space("alice")
+    status = await make_status(alice, "soon gone")
+    path = f"/@alice/status/{status.id}"
+    first = await client.get(path, headers=AP)
+    second = await client.get(path, headers=AP)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.content == first.content
+    assert app.state.services.document_cache.hits == 1
+    await items.delete_item(status, actor_id=alice.actor_id)
+    assert (await client.get(path, headers=AP)).status_code == 410
+
+
+async def test_item_made_friends_only_leaves_strangers_at_once(fed):
+    """Ensures a public blog post turned friends-only is 404 to the next unsigned fetch."""
+    _app, client = fed
+    alice = await make_space("alice")
+    post = await items.publish_blog_post(
+        URLS, alice, title="Open", markdown="text", audience="public"
+    )
+    path = f"/@alice/blog/{post.slug}"
+    for _ in range(2):
+        assert (await client.get(path, headers=AP)).status_code == 200
+    await items.edit_blog_post(
+        post, actor_id=alice.actor_id, title="Open", markdown="text", audience="friends"
+    )
+    assert (await client.get(path, headers=AP)).status_code == 404
+
+
+async def test_change_made_elsewhere_is_seen_after_the_short_lifetime(fed):
+    """Ensures a change this process was not told about (another process's write) is served
+    once the entry's lifetime is over, not before."""
+    app, client = fed
+    cache = app.state.services.document_cache
+    cache.ttl = 0.2
+    alice = await make_space("alice")
+    status = await make_status(alice, "before")
+    path = f"/@alice/status/{status.id}"
+    assert "before" in (await client.get(path, headers=AP)).json()["content"]
+    # As another process would: straight to the database, without touching the space here.
+    await Item.filter(id=status.id).update(content_html="<p>after</p>")
+    assert "before" in (await client.get(path, headers=AP)).json()["content"]
+    await asyncio.sleep(0.25)
+    assert "after" in (await client.get(path, headers=AP)).json()["content"]
+
+
+async def test_requests_with_cookies_and_html_requests_are_not_cached(fed):
+    """Ensures a browser's requests (HTML, or JSON with a cookie) never use the cache."""
+    app, client = fed
+    alice = await make_space("alice")
+    await make_status(alice, "hello")
+    cache = app.state.services.document_cache
+    for _ in range(2):
+        await client.get("/@alice", headers={"Accept": "text/html"})
+        await client.get("/@alice", headers={**AP, "Cookie": "x=1"})
+    assert (cache.hits, cache.misses) == (0, 0)
+
+
+async def test_missing_objects_are_not_stored(fed):
+    """Ensures a 404 is answered by its endpoint every time (an item created later is found)."""
+    app, client = fed
+    await make_space("alice")
+    for _ in range(2):
+        assert (await client.get("/@alice/status/999", headers=AP)).status_code == 404
+    assert app.state.services.document_cache.hits == 0
