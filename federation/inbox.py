@@ -10,8 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
-
-import httpx
+from urllib.parse import urlsplit
 
 from federation.errors import FederationError, SignatureMalformed
 from federation.jsonld import PayloadTooLarge, ap_id_of, loads_limited
@@ -211,14 +210,25 @@ def _check_content_type(content_type: str | None) -> None:
 
 def _require_url(value: Any, field: str) -> str:
     """Return ``value`` if it is an absolute http(s) URL, else refuse the activity."""
-    if isinstance(value, str):
-        try:
-            url = httpx.URL(value)
-        except httpx.InvalidURL:
-            url = None
-        if url is not None and url.scheme in ("https", "http") and url.host:
-            return value
+    if isinstance(value, str) and _host_of(value, schemes=("https", "http")):
+        return value
     raise InvalidActivity(f"not an activity: {field} must be an http(s) URL")
+
+
+def _host_of(url: str, schemes: tuple[str, ...] | None = None) -> str:
+    """The lower-case host of ``url`` ("" when it has none, or another scheme).
+
+    ``urlsplit``, not ``httpx.URL``: this runs three times per inbox POST, and the standard
+    library's split costs a fraction of httpx's validating parser.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return ""
+    if schemes is not None and parts.scheme.lower() not in schemes:
+        return ""
+    return host
 
 
 def _refuse_blocked(url: str, is_blocked_domain: Callable[[str], bool]) -> None:
@@ -227,10 +237,7 @@ def _refuse_blocked(url: str, is_blocked_domain: Callable[[str], bool]) -> None:
     Raises:
         SignatureMalformed: ``url`` (a key id or key owner) is not a URL with a host.
     """
-    try:
-        host = httpx.URL(url).host.lower()
-    except httpx.InvalidURL:
-        host = ""
+    host = _host_of(url)
     if not host:
         raise SignatureMalformed(f"key id or owner is not a URL: {url!r}")
     if is_blocked_domain(host):

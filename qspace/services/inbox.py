@@ -56,11 +56,6 @@ def activity_type(activity: dict[str, Any]) -> str:
     return kind[:32] if isinstance(kind, str) else ""
 
 
-async def has_seen(ap_id: str) -> bool:
-    """Whether an activity with this id was received before (the inbox replay check)."""
-    return await InboxItem.filter(ap_id=ap_id).exists()
-
-
 async def store_received(received: ReceivedActivity, space: Space | None) -> bool:
     """Store a verified activity for the inbox job; False when its id is stored already.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 
 from qspace.models import DomainBlock, InboxItem, InboxState
+from qspace.services import domain_blocks
 from tests.app.fediverse import (
     federated_app,
     federation_settings,
@@ -162,6 +164,31 @@ async def test_inbox_refuses_blocked_domains(client, remote):
     assert response.json() == {"error": "domain is blocked: remote.test"}
     assert remote.requests == []
     assert await stored() == 0
+
+
+async def test_block_added_after_a_delivery_applies_to_the_next_one(client, remote):
+    """Ensures the in-memory copy of the blocks is dropped when a block is stored here."""
+    first = await post(client, signed_post(INBOX, follow(), remote.keys[BOB]))
+    assert first.status_code == 202
+    await DomainBlock.create(domain="remote.test")
+    second = await post(
+        client, signed_post(INBOX, follow("https://remote.test/activities/2"), remote.keys[BOB])
+    )
+    assert second.status_code == 403
+    assert await stored() == 1
+
+
+async def test_block_stored_by_another_process_applies_within_the_memo_time(
+    client, remote, monkeypatch
+):
+    """Ensures a block written straight to the database (as another process would, firing no
+    signal here) is obeyed once the memo time is over."""
+    monkeypatch.setattr(domain_blocks, "MEMO_SECONDS", 0.2)
+    assert (await post(client, signed_post(INBOX, follow(), remote.keys[BOB]))).status_code == 202
+    await DomainBlock.bulk_create([DomainBlock(domain="remote.test")])  # no signals
+    await asyncio.sleep(0.25)
+    again = signed_post(INBOX, follow("https://remote.test/activities/2"), remote.keys[BOB])
+    assert (await post(client, again)).status_code == 403
 
 
 async def test_inbox_refuses_domains_blocked_in_the_config(tmp_path, db, remote):
