@@ -24,6 +24,7 @@ from qspace.db import DatabaseScope, open_database, use_database
 from qspace.jobs.runner import JobRunner
 from qspace.jobs.steps import job_steps
 from qspace.services.errors import ServiceError
+from qspace.services.inbox_writer import InboxWriter
 from qspace.services.keyring import KeyRing
 from qspace.services.remote_actors import RemoteActors
 from qspace.settings import Settings
@@ -66,6 +67,8 @@ class Services:
     page_cache: PageCache = field(default_factory=PageCache)
     # Public ActivityPub documents, for a moment (see web/document_cache.py).
     document_cache: DocumentCache = field(default_factory=DocumentCache)
+    # Received activities, stored in groups (see services/inbox_writer.py).
+    inbox_writer: InboxWriter = field(default_factory=InboxWriter)
     db: TortoiseContext | None = None
     owns_db: bool = True
     owns_http: bool = True

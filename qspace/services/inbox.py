@@ -1,21 +1,18 @@
 """Received activities: stored once the inbox checks pass, applied later by their `on_<type>`.
 
-The inbox endpoint only calls `store_received` (no processing during the request); the inbox
-job claims the stored rows and calls `dispatch`. Handlers are found in a registry keyed by
-activity type, so content federation adds `on_create`, `on_like`, ... with `@handles("Create")`
-without touching this module; types nobody handles are marked done and ignored.
+The inbox endpoint only stores them (services/inbox_writer.py; nothing is applied during the
+request); the inbox job claims the stored rows and calls `dispatch`. Handlers are found in a
+registry keyed by activity type, so content federation adds `on_create`, `on_like`, ... with
+`@handles("Create")` without touching this module; types nobody handles are marked done and
+ignored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-
-from federation.inbox import ReceivedActivity
 from federation.jsonld import ap_id_of
 from qspace.mapping import activity_object_id
 from qspace.models import Actor, InboxItem, Space
@@ -54,26 +51,6 @@ def activity_type(activity: dict[str, Any]) -> str:
     if isinstance(kind, list):
         kind = next((k for k in kind if isinstance(k, str)), "")
     return kind[:32] if isinstance(kind, str) else ""
-
-
-async def store_received(received: ReceivedActivity, space: Space | None) -> bool:
-    """Store a verified activity for the inbox job; False when its id is stored already.
-
-    `space` is the space whose personal inbox received it (None: the shared inbox).
-    """
-    activity = received.activity
-    try:
-        await InboxItem.create(
-            ap_id=activity["id"],
-            type=activity_type(activity),
-            actor_ap_id=received.actor,
-            space=space,
-            payload=activity,
-            next_attempt_at=datetime.now(UTC),
-        )
-    except IntegrityError:  # the same activity arrived twice at once
-        return False
-    return True
 
 
 async def dispatch(ctx: InboxContext, item: InboxItem) -> bool:

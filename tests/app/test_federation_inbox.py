@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from tortoise.exceptions import IntegrityError
 
-from qspace.models import DomainBlock, InboxItem, InboxState
+from federation.inbox import ReceivedActivity
+from qspace.models import DomainBlock, InboxItem, InboxState, Space
 from qspace.services import domain_blocks
 from tests.app.fediverse import (
     federated_app,
@@ -233,3 +235,53 @@ async def test_self_delete_of_an_unknown_actor_is_acknowledged(client, remote):
 async def test_inbox_refuses_get(client):
     """Ensures the inbox is POST only."""
     assert (await client.get("/@alice/inbox")).status_code == 405
+
+
+async def test_deliveries_arriving_together_are_all_stored_once(client, remote):
+    """Ensures deliveries sent at the same moment (stored in groups) all answer 202 only once
+    stored, each stored once, a replay among them included."""
+    ids = [f"https://remote.test/activities/{n}" for n in range(12)]
+    requests = [signed_post(INBOX, follow(i), remote.keys[BOB]) for i in [*ids, ids[0]]]
+    answers = await asyncio.gather(*(post(client, r) for r in requests))
+    assert [a.status_code for a in answers] == [202] * len(requests)
+    assert sorted(await InboxItem.all().values_list("ap_id", flat=True)) == sorted(ids)
+
+
+async def test_a_row_the_database_refuses_fails_alone(tmp_path, db, remote):
+    """Ensures a delivery the database refuses (its space was deleted meanwhile: a foreign
+    key) fails for its own request only, not for the others stored in the same group."""
+    app, _client = federated_app(federation_settings(tmp_path), db, remote)
+    alice = await make_space("alice")
+    gone = Space(id=alice.id + 1000, name="gone")
+    writer = app.state.services.inbox_writer
+
+    def received(n: int) -> ReceivedActivity:
+        activity = follow(f"https://remote.test/activities/{n}")
+        return ReceivedActivity(activity, BOB, BOB, signature=None)  # type: ignore[arg-type]
+
+    spaces = [alice, alice, gone, alice]
+    results = await asyncio.gather(
+        *(writer.store(received(n), s) for n, s in enumerate(spaces)), return_exceptions=True
+    )
+    assert [r is None for r in results] == [True, True, False, True]
+    assert isinstance(results[2], IntegrityError)
+    stored_ids = await InboxItem.all().values_list("ap_id", flat=True)
+    assert sorted(stored_ids) == [f"https://remote.test/activities/{n}" for n in (0, 1, 3)]
+
+
+async def test_activity_with_nul_characters_is_refused(client, remote):
+    """Ensures an activity with NUL characters (which PostgreSQL cannot store) is a 400 with
+    a reason, not a server error, and nothing is stored."""
+    activity = {**follow(), "summary": "a\u0000b"}
+    response = await post(client, signed_post(INBOX, activity, remote.keys[BOB]))
+    assert response.status_code == 400
+    assert "NUL" in response.json()["error"]
+    assert await stored() == 0
+
+
+async def test_activity_id_too_long_to_store_is_refused(client, remote):
+    """Ensures an id longer than qspace stores is a 400 with a reason and nothing stored."""
+    activity = follow("https://remote.test/activities/" + "x" * 1100)
+    response = await post(client, signed_post(INBOX, activity, remote.keys[BOB]))
+    assert response.status_code == 400
+    assert await stored() == 0
