@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 
 from qspace.models import Account, Item, ItemKind, Notification, Space, Visit
@@ -172,6 +174,31 @@ async def test_home_feed_keyset_pagination_and_audience(client, db):
     await login(client, "me", PASSWORD)
     html = (await client.get("/home")).text
     assert "followed-14" in html and "?before=" in html
+
+
+async def test_home_feed_pages_span_every_time_window(client, db):
+    """Ensures pages are complete and in order when the posts are spread from minutes to
+    months old (each page is looked for in widening time windows, feed.WINDOWS)."""
+    me = await make_space("me")
+    followed = await make_space("followed")
+    await make_follow(me, followed)
+    now = datetime.now(UTC)
+    ages = [timedelta(minutes=5 * n) for n in range(3)]  # within the first window
+    ages += [timedelta(hours=3 + n) for n in range(4)]
+    ages += [timedelta(days=2 + n) for n in range(9)]
+    ages += [timedelta(days=100 + 30 * n) for n in range(5)]  # beyond every bounded window
+    for n, age in enumerate(ages):
+        status = await make_status(followed, f"post-{n:02d}")
+        await Item.filter(id=status.id).update(published_at=now - age)
+    viewer = await viewer_for(await me.actor)
+    seen: list[str] = []
+    cursor = None
+    for _ in range(len(ages)):
+        page, cursor = await feed.home_feed(viewer, before=cursor, limit=4)
+        seen += [i.source for i in page]
+        if cursor is None:
+            break
+    assert seen == [f"post-{n:02d}" for n in range(len(ages))]
 
 
 async def test_notifications_unread_count_and_mark_read(app, client, db):
