@@ -7,7 +7,12 @@ modules. What it leaves out is everything qspace does on top: database queries, 
 translations, sessions and its middleware. uvicorn serves it with the settings `qspace serve`
 uses: one worker, uvloop, httptools, uvicorn's access log off, no Server header.
 
-Run it as `python -m benchmarks.baseline_app --port P --fixture FILE`.
+With `--documents FILE` (`{"/path?query": document}`, fetched from qspace by the ActivityPub
+benchmark) it also answers those paths with the document as ActivityStreams JSON, serialized
+per request by Starlette's JSONResponse: `/@name` when the Accept header asks for it (as
+qspace negotiates), the other paths always.
+
+Run it as `python -m benchmarks.baseline_app --port P --fixture FILE [--documents FILE]`.
 """
 
 from __future__ import annotations
@@ -78,9 +83,23 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
-def create_app(fixture: dict[str, Any], templates_dir: Path = TEMPLATES_DIR) -> Starlette:
-    """The baseline app for one fixture (as written by `datagen`); everything stays in memory."""
+ACTIVITY_JSON = "application/activity+json; charset=utf-8"
+
+
+def wants_activity_json(accept: str) -> bool:
+    """A plain app's content negotiation: the ActivityStreams types named in Accept."""
+    return "application/activity+json" in accept or "application/ld+json" in accept
+
+
+def create_app(
+    fixture: dict[str, Any],
+    templates_dir: Path = TEMPLATES_DIR,
+    documents: dict[str, Any] | None = None,
+) -> Starlette:
+    """The baseline app for one fixture (as written by `datagen`) and optionally ActivityPub
+    documents by path; everything stays in memory."""
     env = make_environment(templates_dir)
+    documents = documents or {}
     spaces = _objects(fixture["spaces"])
     pages = {name: _objects(page) for name, page in fixture["pages"].items()}
     site = {"site_name": fixture["site_name"], "base_url": fixture["base_url"]}
@@ -92,7 +111,16 @@ def create_app(fixture: dict[str, Any], templates_dir: Path = TEMPLATES_DIR) -> 
     async def front_page(request: Request) -> Response:
         return render(request, "index.html", {"spaces": spaces})
 
+    async def activity_document(request: Request) -> Response:
+        query = request.url.query
+        document = documents.get(f"{request.url.path}?{query}" if query else request.url.path)
+        if document is None:
+            return PlainTextResponse("No such document.", status_code=404)
+        return JSONResponse(document, media_type=ACTIVITY_JSON, headers={"Vary": "Accept"})
+
     async def space_page(request: Request) -> Response:
+        if documents and wants_activity_json(request.headers.get("accept", "")):
+            return await activity_document(request)
         name = request.path_params["name"].lower()
         if name not in pages:
             return PlainTextResponse("No such space.", status_code=404)
@@ -115,6 +143,8 @@ def create_app(fixture: dict[str, Any], templates_dir: Path = TEMPLATES_DIR) -> 
             Route("/", front_page),
             Route("/healthz", plain_json),
             Route("/@{name}", space_page),
+            Route("/@{name}/outbox", activity_document),
+            Route("/@{name}/status/{item_id}", activity_document),
         ]
     )
 
@@ -145,10 +175,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--fixture", type=Path, required=True, help="written by datagen")
     parser.add_argument("--templates", type=Path, default=TEMPLATES_DIR)
+    parser.add_argument("--documents", type=Path, help="ActivityPub documents by path")
     args = parser.parse_args(argv)
     fixture = json.loads(args.fixture.read_text(encoding="utf-8"))
+    documents = json.loads(args.documents.read_text(encoding="utf-8")) if args.documents else None
     server = uvicorn.Server(
-        uvicorn_config(create_app(fixture, args.templates), args.host, args.port)
+        uvicorn_config(create_app(fixture, args.templates, documents), args.host, args.port)
     )
     server.run()
     return 0 if server.started else 1

@@ -1,17 +1,16 @@
-"""JSON endpoint: requests/s of qspace's `/healthz` against the baseline's plain JSON endpoint.
+"""JSON floor: requests/s of qspace's `/healthz` against the baseline's plain JSON endpoint.
 
-A stand-in: qspace serves no ActivityPub JSON yet (actor, object, outbox). `/healthz` answers
-a small JSON document after one database round trip (`SELECT 1`); the baseline answers the same
-document from memory. Replace the path with an actor or outbox URL once those exist; the target
-(at least 60% of the baseline) applies then.
+`/healthz` answers a small JSON document after one database round trip (`SELECT 1`); the
+baseline answers the same document from memory. No qspace endpoint that reads the database can
+be faster than this: it is qspace's middleware, one query and the access log line, and so the
+ceiling of the cached ActivityPub documents (benchmarks/bench_activitypub.py), which read the
+space's version with one query before answering from the cache. No target of its own.
 """
 
 from __future__ import annotations
 
 from benchmarks.context import Contender, Context, measure_throughput, throughput_results
-from benchmarks.report import Result, Target
-
-TARGET = Target("ratio_at_least", 0.60, enforced=False)
+from benchmarks.report import Result
 
 
 def run(ctx: Context) -> list[Result]:
@@ -30,9 +29,9 @@ def run(ctx: Context) -> list[Result]:
     ]
     measured = measure_throughput(ctx, contenders)
     notes = [
-        "stand-in until actor/object/outbox JSON exists: qspace /healthz does SELECT 1, "
-        "the baseline returns the same JSON from memory",
+        "the floor of any qspace endpoint that reads the database: qspace /healthz does "
+        "SELECT 1, the baseline returns the same JSON from memory",
     ]
     return throughput_results(
-        "JSON stand-in /healthz", measured, baseline="baseline", target=TARGET, notes=notes
+        "JSON floor /healthz", measured, baseline="baseline", target=None, notes=notes
     )

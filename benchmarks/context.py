@@ -9,20 +9,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from benchmarks.datagen import Dataset, create_space_dataset
 from benchmarks.harness import (
     LOOPBACK,
     BenchmarkError,
     ServerProcess,
-    WrkRun,
     clean_environment,
     free_port,
-    get_status,
+    get_response,
     python_module_argv,
-    run_wrk,
     summarize,
 )
 from benchmarks.report import Result, Target
+from benchmarks.wrk import WrkRun, run_wrk
 
 
 @dataclass
@@ -56,8 +57,8 @@ class Context:
     def qspace_server(
         self, dataset: Dataset, *, label: str = "qspace", env: dict[str, str] | None = None
     ) -> ServerProcess:
-        """A `qspace serve` process (not started yet) on the data set's config; `env` adds
-        QSPACE_* overrides to the otherwise default settings."""
+        """A `qspace serve` process (not started yet) on the data set's config and database;
+        `env` adds QSPACE_* overrides to the otherwise default settings."""
         port = free_port()
         argv = python_module_argv(
             "qspace.cli", "--config", str(dataset.config_path), "serve", "--host", LOOPBACK
@@ -67,15 +68,23 @@ class Context:
             argv=[*argv, "--port", str(port)],
             port=port,
             log_path=self._log_path(label, port),
-            env=clean_environment(env),
+            env=clean_environment({**dataset.env, **(env or {})}),
             cpus=self.server_cpus,
         )
 
-    def baseline_server(self, dataset: Dataset, *, label: str = "baseline") -> ServerProcess:
-        """The baseline app (not started yet) serving the data set's fixture from memory."""
+    def baseline_server(
+        self, dataset: Dataset, *, label: str = "baseline", args: Sequence[str] = ()
+    ) -> ServerProcess:
+        """The baseline app (not started yet) serving the data set's fixture from memory;
+        `args` are more options of `benchmarks.baseline_app` (e.g. --documents)."""
         port = free_port()
         argv = python_module_argv(
-            "benchmarks.baseline_app", "--port", str(port), "--fixture", str(dataset.fixture_path)
+            "benchmarks.baseline_app",
+            "--port",
+            str(port),
+            "--fixture",
+            str(dataset.fixture_path),
+            *args,
         )
         return ServerProcess(
             name=label,
@@ -86,23 +95,49 @@ class Context:
             cpus=self.server_cpus,
         )
 
-    def wrk(self, url: str, duration_s: int | None = None) -> WrkRun:
-        """One wrk run with this run's connections and threads."""
+    def module_server(
+        self,
+        label: str,
+        module: str,
+        *args: str,
+        env: dict[str, str] | None = None,
+        on_server_cpus: bool = True,
+    ) -> ServerProcess:
+        """`python -m module --port <free port> *args` as a ServerProcess (not started yet),
+        healthy when its /healthz answers 200; pinned like the servers unless told not to
+        (a stub the servers talk to belongs with the load generators)."""
+        port = free_port()
+        return ServerProcess(
+            name=label,
+            argv=python_module_argv(module, "--port", str(port), *args),
+            port=port,
+            log_path=self._log_path(label, port),
+            env=clean_environment(env),
+            cpus=self.server_cpus if on_server_cpus else None,
+        )
+
+    def wrk(self, url: str, duration_s: int | None = None, headers: Sequence[str] = ()) -> WrkRun:
+        """One wrk run with this run's connections and threads; `headers` as "Name: value"."""
         return run_wrk(
             url,
             duration_s=duration_s or self.duration_s,
             connections=self.connections,
             threads=self.threads,
+            headers=headers,
         )
 
 
 @dataclass(frozen=True)
 class Contender:
-    """One server under test: its label, a factory for a fresh process, and the path to load."""
+    """One server under test: its label, a factory for a fresh process, the path to load and
+    the request headers to send ("Name: value")."""
 
     label: str
     make_server: Callable[[], ServerProcess]
     path: str
+    headers: tuple[str, ...] = ()
+    # Checks the first response (200 already checked); returns what is wrong with it, or None.
+    check: Callable[[httpx.Response], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -128,12 +163,17 @@ def measure_throughput(ctx: Context, contenders: Sequence[Contender]) -> Through
         for contender in order:
             with contender.make_server() as server:
                 url = server.url(contender.path)
-                status, size = get_status(url)
-                if status != 200:
-                    raise BenchmarkError(f"{contender.label}: GET {contender.path} -> {status}")
-                body_bytes[contender.label] = size
-                ctx.wrk(url, duration_s=ctx.warmup_s)
-                run = ctx.wrk(url)
+                first = get_response(url, headers=contender.headers)
+                if first.status_code != 200:
+                    raise BenchmarkError(
+                        f"{contender.label}: GET {contender.path} -> {first.status_code}"
+                    )
+                problem = contender.check(first) if contender.check else None
+                if problem:
+                    raise BenchmarkError(f"{contender.label}: GET {contender.path}: {problem}")
+                body_bytes[contender.label] = len(first.content)
+                ctx.wrk(url, duration_s=ctx.warmup_s, headers=contender.headers)
+                run = ctx.wrk(url, headers=contender.headers)
             if run.non_2xx_3xx:
                 raise BenchmarkError(f"{contender.label}: {run.non_2xx_3xx} responses not 2xx/3xx")
             runs[contender.label].append(run)

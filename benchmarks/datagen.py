@@ -21,7 +21,7 @@ from qspace.db import database
 from qspace.models import Item, ItemKind, Space
 from qspace.services import items, spaces
 from qspace.services.audience import ANONYMOUS
-from qspace.settings import load_settings
+from qspace.settings import Settings, load_settings
 from qspace.urls import Urls
 
 DOMAIN = "bench.test"
@@ -57,16 +57,27 @@ class Dataset:
     fixture_path: Path
     statuses: int
     posts: int
+    # The database when it is not the config's SQLite file (e.g. a PostgreSQL scratch database).
+    database_url: str | None = None
 
     @property
     def items(self) -> int:
         return self.statuses + self.posts
 
+    @property
+    def env(self) -> dict[str, str]:
+        """The QSPACE_* variables that point qspace at this data set's database."""
+        return {"QSPACE_DATABASE_URL": self.database_url} if self.database_url else {}
 
-def _qspace(*args: str) -> None:
+    def settings(self) -> Settings:
+        """qspace's settings for this data set, as `qspace serve` would load them."""
+        return load_settings(self.config_path, self.env)
+
+
+def _qspace(*args: str, env: dict[str, str] | None = None) -> None:
     argv = python_module_argv("qspace.cli", *args)
     done = subprocess.run(
-        argv, capture_output=True, text=True, timeout=120, env=clean_environment()
+        argv, capture_output=True, text=True, timeout=120, env=clean_environment(env)
     )
     if done.returncode != 0:
         raise BenchmarkError(f"`qspace {' '.join(args)}` failed: {done.stderr or done.stdout}")
@@ -92,8 +103,7 @@ def blog_markdown(n: int) -> str:
     )
 
 
-async def _publish(config_path: Path, name: str, statuses: int, posts: int) -> dict[str, Any]:
-    settings = load_settings(config_path, {})
+async def _publish(settings: Settings, name: str, statuses: int, posts: int) -> dict[str, Any]:
     urls = Urls(settings.base_url)
     async with database(settings):
         space = await spaces.get_space(name)
@@ -159,18 +169,38 @@ async def _page_fixture(site_name: str, base_url: str, space: Space) -> dict[str
 
 
 def create_space_dataset(
-    root: Path, *, name: str = "bench", statuses: int = 12, posts: int = 8
+    root: Path,
+    *,
+    name: str = "bench",
+    statuses: int = 12,
+    posts: int = 8,
+    database_url: str | None = None,
 ) -> Dataset:
     """Create `root/qspace-<name>/` holding one space with `statuses` status updates and `posts`
     blog posts (all public), and `root/<name>-fixture.json` for the baseline app.
 
+    With `database_url` (an empty PostgreSQL database), the space lives there: `qspace migrate`
+    and `qspace space create` run with QSPACE_DATABASE_URL set, as an administrator would.
     Raises BenchmarkError when a qspace command fails; the folder must not exist yet.
     """
     data_dir = root / f"qspace-{name}"
     config_path = data_dir / "config.toml"
+    env = {"QSPACE_DATABASE_URL": database_url} if database_url else {}
     _qspace("init", "--data-dir", str(data_dir), "--domain", DOMAIN, "--scheme", "https")
-    _qspace("--config", str(config_path), "space", "create", name, "--display-name", "Bench Space")
-    fixture = asyncio.run(_publish(config_path, name, statuses, posts))
+    if database_url:
+        _qspace("--config", str(config_path), "migrate", env=env)
+    _qspace(
+        "--config",
+        str(config_path),
+        "space",
+        "create",
+        name,
+        "--display-name",
+        "Bench Space",
+        env=env,
+    )
+    settings = load_settings(config_path, env)
+    fixture = asyncio.run(_publish(settings, name, statuses, posts))
     fixture_path = root / f"{name}-fixture.json"
     fixture_path.write_text(json.dumps(fixture, indent=1), encoding="utf-8")
-    return Dataset(data_dir, config_path, name, fixture_path, statuses, posts)
+    return Dataset(data_dir, config_path, name, fixture_path, statuses, posts, database_url)

@@ -1,4 +1,5 @@
-"""Shared benchmark machinery: server processes on loopback, wrk runs, statistics, RSS readings.
+"""Shared benchmark machinery: server processes on loopback, statistics, RSS readings (wrk
+itself is in wrk.py).
 
 Every wait and every loop here is bounded in count and in time, and only 127.0.0.1 receives
 traffic: URLs on other hosts are refused before anything is sent.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import os
 import re
 import shutil
@@ -18,8 +20,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -29,7 +31,6 @@ import httpx
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
-WRK = shutil.which("wrk") or "/usr/bin/wrk"
 TASKSET = shutil.which("taskset")
 
 
@@ -66,6 +67,18 @@ def summarize(samples: Sequence[float]) -> Summary:
     return Summary(statistics.median(values), min(values), max(values), values)
 
 
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile (`fraction` 0.99 for p99): the smallest sample with at least
+    that share of the samples at or below it. Raises ValueError for no samples or a bad share."""
+    if not samples:
+        raise ValueError("no samples")
+    if not 0 < fraction <= 1:
+        raise ValueError(f"a percentile is a share in (0, 1], not {fraction}")
+    ordered = sorted(samples)
+    rank = math.ceil(fraction * len(ordered))
+    return float(ordered[rank - 1])
+
+
 def ratio(value: float, baseline: float) -> float:
     """`value / baseline`; raises ValueError when the baseline is not positive."""
     if baseline <= 0:
@@ -73,84 +86,7 @@ def ratio(value: float, baseline: float) -> float:
     return value / baseline
 
 
-# --- wrk --------------------------------------------------------------------------------------
-
-_TIME_TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
-# wrk prints byte counts with binary prefixes (its format_binary divides by 1024).
-_SIZE_TO_BYTES = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
-_NUMBER_UNIT = re.compile(r"(?P<number>\d+(?:\.\d+)?)(?P<unit>[A-Za-z]*)")
-
-
-def _number_with_unit(text: str, units: dict[str, float]) -> float:
-    match = _NUMBER_UNIT.fullmatch(text.strip())
-    if match is None or match["unit"] not in units:
-        raise ValueError(f"cannot read {text!r} (known units: {', '.join(units)})")
-    return float(match["number"]) * units[match["unit"]]
-
-
-def parse_time_ms(text: str) -> float:
-    """Milliseconds in a wrk time such as "850.00us", "3.21ms" or "1.02s"; raises ValueError."""
-    return _number_with_unit(text, _TIME_TO_MS)
-
-
-def parse_size_bytes(text: str) -> int:
-    """Bytes in a wrk size such as "1.85MB"; raises ValueError."""
-    return round(_number_with_unit(text, _SIZE_TO_BYTES))
-
-
-@dataclass(frozen=True)
-class WrkRun:
-    """What one wrk run reports."""
-
-    requests: int
-    duration_s: float
-    requests_per_s: float
-    latency_avg_ms: float
-    latency_max_ms: float
-    percentiles_ms: dict[int, float]
-    socket_errors: dict[str, int]
-    non_2xx_3xx: int
-    bytes_read: int
-
-    @property
-    def error_count(self) -> int:
-        return sum(self.socket_errors.values()) + self.non_2xx_3xx
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-_LATENCY = re.compile(r"^\s*Latency\s+(?P<avg>\S+)\s+\S+\s+(?P<max>\S+)", re.M)
-_PERCENTILE = re.compile(r"^\s*(?P<p>\d+)%\s+(?P<value>\S+)\s*$", re.M)
-_TOTALS = re.compile(r"(?P<requests>\d+) requests in (?P<duration>\S+), (?P<size>\S+) read")
-_SOCKET_ERRORS = re.compile(
-    r"Socket errors: connect (?P<connect>\d+), read (?P<read>\d+), "
-    r"write (?P<write>\d+), timeout (?P<timeout>\d+)"
-)
-_NON_2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
-_RATE = re.compile(r"^Requests/sec:\s+(\d+(?:\.\d+)?)", re.M)
-
-
-def parse_wrk_output(text: str) -> WrkRun:
-    """Read the report wrk prints (run with `--latency`); raises ValueError when it is not one."""
-    rate, totals, latency = _RATE.search(text), _TOTALS.search(text), _LATENCY.search(text)
-    if rate is None or totals is None or latency is None:
-        raise ValueError(f"not a wrk report:\n{text}")
-    errors = _SOCKET_ERRORS.search(text)
-    non_2xx = _NON_2XX.search(text)
-    return WrkRun(
-        requests=int(totals["requests"]),
-        duration_s=parse_time_ms(totals["duration"]) / 1000,
-        requests_per_s=float(rate[1]),
-        latency_avg_ms=parse_time_ms(latency["avg"]),
-        latency_max_ms=parse_time_ms(latency["max"]),
-        percentiles_ms={int(m["p"]): parse_time_ms(m["value"]) for m in _PERCENTILE.finditer(text)},
-        socket_errors={k: int(v) for k, v in errors.groupdict().items()}
-        if errors
-        else {"connect": 0, "read": 0, "write": 0, "timeout": 0},
-        non_2xx_3xx=int(non_2xx[1]) if non_2xx else 0,
-        bytes_read=parse_size_bytes(totals["size"]),
-    )
+# --- loopback only ---------------------------------------------------------------------------
 
 
 def require_loopback(url: str) -> None:
@@ -158,31 +94,6 @@ def require_loopback(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme != "http" or parts.hostname != LOOPBACK:
         raise BenchmarkError(f"benchmarks only send traffic to http://{LOOPBACK}, not {url}")
-
-
-def run_wrk(url: str, *, duration_s: int, connections: int, threads: int = 1) -> WrkRun:
-    """Load `url` with wrk for `duration_s` seconds and return its report.
-
-    Raises BenchmarkError when the URL is not on loopback, or wrk fails or overruns its time.
-    """
-    require_loopback(url)
-    if duration_s < 1:
-        raise BenchmarkError("wrk durations are whole seconds, at least 1")
-    request_timeout_s = 10
-    argv = [WRK, f"-t{threads}", f"-c{connections}", f"-d{duration_s}s"]
-    argv += [f"--timeout={request_timeout_s}s", "--latency", url]
-    try:
-        done = subprocess.run(
-            argv, capture_output=True, text=True, timeout=duration_s + request_timeout_s + 30
-        )
-    except subprocess.TimeoutExpired:
-        raise BenchmarkError(f"wrk did not finish in time: {' '.join(argv)}") from None
-    if done.returncode != 0:
-        raise BenchmarkError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
-    try:
-        return parse_wrk_output(done.stdout)
-    except ValueError as exc:
-        raise BenchmarkError(str(exc)) from None
 
 
 # --- processes and memory ---------------------------------------------------------------------
@@ -212,13 +123,29 @@ def read_proc_status_kib(pid: int, name: str) -> int:
         raise BenchmarkError(f"cannot read {name} of process {pid}: {exc}") from None
 
 
-def get_status(url: str, timeout_s: float = 5.0) -> tuple[int, int]:
-    """GET a loopback URL once; return (status, body length). Raises httpx.TransportError."""
+def header_dict(headers: Sequence[str]) -> dict[str, str]:
+    """{"Accept": "application/json"} from ["Accept: application/json"]; raises ValueError."""
+    found = {}
+    for header in headers:
+        name, colon, value = header.partition(":")
+        if not colon or not name.strip():
+            raise ValueError(f"not a header line: {header!r}")
+        found[name.strip()] = value.strip()
+    return found
+
+
+def get_response(url: str, timeout_s: float = 5.0, headers: Sequence[str] = ()) -> httpx.Response:
+    """GET a loopback URL once, with `headers` ("Name: value"). Raises httpx.TransportError."""
     require_loopback(url)
     # trust_env=False: an HTTP_PROXY in the environment must not reroute loopback traffic.
     with httpx.Client(trust_env=False, timeout=timeout_s) as client:
-        response = client.get(url)
-        return response.status_code, len(response.content)
+        return client.get(url, headers=header_dict(headers))
+
+
+def get_status(url: str, timeout_s: float = 5.0, headers: Sequence[str] = ()) -> tuple[int, int]:
+    """GET a loopback URL once; return (status, body length). Raises httpx.TransportError."""
+    response = get_response(url, timeout_s, headers)
+    return response.status_code, len(response.content)
 
 
 @dataclass
@@ -236,10 +163,14 @@ class ServerProcess:
     health_path: str = "/healthz"
     cpus: tuple[int, ...] | None = None
     process: subprocess.Popen[bytes] | None = None
+    # "https" for a server speaking TLS; `ready` then answers the status of a GET of a URL
+    # (the plain-http default, get_status, refuses https).
+    scheme: str = "http"
+    ready: Callable[[str], int] | None = None
 
     @property
     def base_url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
+        return f"{self.scheme}://{LOOPBACK}:{self.port}"
 
     @property
     def pid(self) -> int:
@@ -264,8 +195,10 @@ class ServerProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise BenchmarkError(f"{self.name} exited early; see {self.log_path}")
+            url = self.url(self.health_path)
             try:
-                if get_status(self.url(self.health_path), timeout_s=1.0)[0] == 200:
+                status = self.ready(url) if self.ready else get_status(url, timeout_s=1.0)[0]
+                if status == 200:
                     return
             except httpx.TransportError:
                 pass

@@ -1,6 +1,7 @@
 """Profile qspace in-process: where the time of one request goes, without sockets or wrk.
 
     python -m benchmarks.profile_app [--path /@bench] [--requests 2000] [--config CONFIG]
+        [--header "Accept: application/activity+json"] [--header "Cookie: ..."]
 
 Serves a bounded number of requests to the app through httpx's ASGITransport, first timing
 qspace and the baseline app alike (wall and CPU time per request; CPU time includes the SQLite
@@ -28,6 +29,7 @@ from starlette.types import ASGIApp
 
 from benchmarks import baseline_app
 from benchmarks.datagen import create_space_dataset
+from benchmarks.harness import header_dict
 from qspace.app import create_app
 from qspace.db import open_database
 from qspace.logs import setup_logging
@@ -61,15 +63,24 @@ async def _time(client: httpx.AsyncClient, path: str, count: int) -> Timing:
     return Timing(count, wall * 1000 / count, cpu * 1000 / count)
 
 
-def _client(app: ASGIApp) -> httpx.AsyncClient:
+def _client(app: ASGIApp, headers: dict[str, str]) -> httpx.AsyncClient:
     # No socket: the transport calls the ASGI app directly. The host only fills the URL.
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
+    transport = httpx.ASGITransport(app=app)
+    return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", headers=headers)
 
 
-async def _profile(settings: Settings, fixture: Path, path: str, count: int) -> Profiler:
+async def _profile(
+    settings: Settings,
+    fixture: Path,
+    path: str,
+    count: int,
+    headers: dict[str, str],
+    documents: dict[str, object] | None,
+) -> Profiler:
     database = await open_database(settings)
+    app = create_app(settings, database=database, run_worker=False)
     try:
-        async with _client(create_app(settings, database=database, run_worker=False)) as client:
+        async with _client(app, headers) as client:
             qspace = await _time(client, path, count)
             profiler = Profiler(interval=0.0002, async_mode="enabled")
             profiler.start()
@@ -78,7 +89,8 @@ async def _profile(settings: Settings, fixture: Path, path: str, count: int) -> 
     finally:
         await database.close_connections()
     fixture_data = json.loads(fixture.read_text(encoding="utf-8"))
-    async with _client(baseline_app.create_app(fixture_data)) as client:
+    baseline_asgi = baseline_app.create_app(fixture_data, documents=documents)
+    async with _client(baseline_asgi, headers) as client:
         baseline = await _time(client, path, count)
     for name, timing in (("qspace", qspace), ("baseline", baseline)):
         print(
@@ -97,7 +109,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, help="an existing data set's config.toml")
     parser.add_argument("--fixture", type=Path, help="its baseline fixture (with --config)")
     parser.add_argument("--html", type=Path, help="also write the profile as HTML here")
+    parser.add_argument(
+        "--header", action="append", default=[], help='"Name: value", sent with every request'
+    )
+    parser.add_argument(
+        "--documents", type=Path, help="ActivityPub documents for the baseline (by path)"
+    )
     args = parser.parse_args(argv)
+    try:
+        headers = header_dict(args.header)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.requests < 1 or args.requests > 100_000:
         parser.error("--requests must be between 1 and 100000")
     with tempfile.TemporaryDirectory(prefix="qspace-profile-") as tmp:
@@ -116,7 +138,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         assert isinstance(handler, logging.StreamHandler)
         with open(Path(tmp) / "qspace.log", "w") as log_file:
             handler.setStream(log_file)
-            profiler = asyncio.run(_profile(settings, fixture, path, args.requests))
+            documents = (
+                json.loads(args.documents.read_text(encoding="utf-8")) if args.documents else None
+            )
+            profiler = asyncio.run(
+                _profile(settings, fixture, path, args.requests, headers, documents)
+            )
             handler.setStream(sys.stderr)
     print(profiler.output_text(unicode=True, color=False, short_mode=True))
     flat = profiler.output_text(unicode=True, color=False, flat=True).splitlines()

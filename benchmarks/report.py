@@ -13,7 +13,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
 
-from benchmarks.harness import REPO_ROOT, WRK, Summary, ratio
+from benchmarks.harness import REPO_ROOT, Summary, ratio
+from benchmarks.wrk import WRK
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PACKAGES = ("qspace", "starlette", "uvicorn", "uvloop", "httptools", "jinja2", "tortoise-orm")
@@ -21,19 +22,21 @@ PACKAGES = ("qspace", "starlette", "uvicorn", "uvloop", "httptools", "jinja2", "
 
 @dataclass(frozen=True)
 class Target:
-    """A goal: qspace at least `value` times the baseline ("ratio_at_least"), or qspace's median
-    at most `value` ("at_most"). A target that is not `enforced` is shown but not judged yet."""
+    """A goal: qspace at least `value` times the baseline ("ratio_at_least"), at most `value`
+    times it ("ratio_at_most": for times, where less is better), or qspace's median at most
+    `value` ("at_most"). A target that is not `enforced` is shown but not judged yet."""
 
-    kind: Literal["ratio_at_least", "at_most"]
+    kind: Literal["ratio_at_least", "ratio_at_most", "at_most"]
     value: float
     enforced: bool = True
 
     def describe(self, unit: str) -> str:
-        text = (
-            f">= {self.value:.0%} of baseline"
-            if self.kind == "ratio_at_least"
-            else f"<= {self.value:g} {unit}"
-        )
+        if self.kind == "ratio_at_least":
+            text = f">= {self.value:.0%} of baseline"
+        elif self.kind == "ratio_at_most":
+            text = f"<= {self.value:g}x baseline"
+        else:
+            text = f"<= {self.value:g} {unit}"
         return text if self.enforced else f"{text} (later)"
 
     def is_met(self, median: float, compared: float | None) -> bool | None:
@@ -42,7 +45,9 @@ class Target:
             return None
         if self.kind == "at_most":
             return median <= self.value
-        return None if compared is None else compared >= self.value
+        if compared is None:
+            return None
+        return compared >= self.value if self.kind == "ratio_at_least" else compared <= self.value
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,16 @@ def format_summary(summary: Summary | None, unit: str) -> str:
     return f"{_number(summary.median)} {unit} ({spread})"
 
 
+TIME_UNITS = frozenset({"ms", "s"})
+
+
+def format_ratio(result: Result) -> str:
+    """The ratio column: a share for rates and sizes ("45%"), a factor for times ("1.08x")."""
+    if result.ratio is None:
+        return "-"
+    return f"{result.ratio:.2f}x" if result.unit in TIME_UNITS else f"{result.ratio:.0%}"
+
+
 def format_table(results: Sequence[Result]) -> str:
     """A Markdown table with one row per result: qspace, baseline, their ratio and the target."""
     header = ["benchmark", "qspace", "median (min–max)", "baseline", "qspace/baseline", "target"]
@@ -109,7 +124,7 @@ def format_table(results: Sequence[Result]) -> str:
                 r.contender,
                 format_summary(r.qspace, r.unit),
                 format_summary(r.baseline, r.unit),
-                "-" if r.ratio is None else f"{r.ratio:.0%}",
+                format_ratio(r),
                 target,
             ]
         )

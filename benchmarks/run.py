@@ -16,7 +16,15 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import bench_json, bench_memory, bench_space_page
+from benchmarks import (
+    bench_activitypub,
+    bench_fanout,
+    bench_feed,
+    bench_inbox,
+    bench_json,
+    bench_memory,
+    bench_space_page,
+)
 from benchmarks.context import Context
 from benchmarks.harness import TASKSET, BenchmarkError
 from benchmarks.report import RESULTS_DIR, Result, format_table, machine_info, write_results
@@ -27,7 +35,11 @@ Benchmark = Callable[[Context], list[Result]]
 BENCHMARKS: dict[str, Benchmark] = {
     "space_page": bench_space_page.run,
     "json": bench_json.run,
+    "activitypub": bench_activitypub.run,
     "memory": bench_memory.run,
+    "inbox": bench_inbox.run,
+    "fanout": bench_fanout.run,
+    "feed": bench_feed.run,
 }
 MIN_REPEATS = 3
 

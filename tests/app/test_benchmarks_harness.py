@@ -11,13 +11,12 @@ from benchmarks.baseline_app import short_datetime
 from benchmarks.harness import (
     BenchmarkError,
     parse_proc_status_kib,
-    parse_time_ms,
-    parse_wrk_output,
     ratio,
     require_loopback,
     summarize,
 )
 from benchmarks.report import Result, Target, format_table
+from benchmarks.wrk import parse_time_ms, parse_wrk_output
 
 WRK_OK = """\
 Running 2s test @ http://127.0.0.1:8765/@bench
