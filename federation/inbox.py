@@ -6,6 +6,7 @@ and answers each FederationError with ``{"error": exc.reason}`` and ``exc.status
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -162,8 +163,8 @@ async def receive(
     activity = loads_limited(body, max_bytes=max_bytes, max_depth=max_depth)
     if not isinstance(activity, dict):
         raise InvalidActivity("not an activity: the body is not a JSON object")
-    actor = _require_url(ap_id_of(activity.get("actor")), "actor")
-    ap_id = _require_url(activity.get("id"), "id")
+    actor = _require_url(ap_id_of(activity.get("actor")), "actor", _known_host_of)
+    ap_id = _require_url(activity.get("id"), "id", _host_of)
     _refuse_blocked(actor, is_blocked_domain)
 
     async def get_unblocked_key(key_id: str, refresh: bool) -> PublicKeyInfo | None:
@@ -208,9 +209,9 @@ def _check_content_type(content_type: str | None) -> None:
         raise UnsupportedMediaType(f"expected application/activity+json, got {media_type!r}")
 
 
-def _require_url(value: Any, field: str) -> str:
+def _require_url(value: Any, field: str, host_of: Callable[..., str]) -> str:
     """Return ``value`` if it is an absolute http(s) URL, else refuse the activity."""
-    if isinstance(value, str) and _host_of(value, schemes=("https", "http")):
+    if isinstance(value, str) and host_of(value, schemes=("https", "http")):
         return value
     raise InvalidActivity(f"not an activity: {field} must be an http(s) URL")
 
@@ -231,13 +232,18 @@ def _host_of(url: str, schemes: tuple[str, ...] | None = None) -> str:
     return host
 
 
+# Actors and key ids come back with every delivery of the same sender: their hosts are
+# remembered (activity ids are new each time and go through _host_of itself).
+_known_host_of = functools.lru_cache(maxsize=4096)(_host_of)
+
+
 def _refuse_blocked(url: str, is_blocked_domain: Callable[[str], bool]) -> None:
     """Raise DomainBlocked when the host of ``url`` is blocked.
 
     Raises:
         SignatureMalformed: ``url`` (a key id or key owner) is not a URL with a host.
     """
-    host = _host_of(url)
+    host = _known_host_of(url)
     if not host:
         raise SignatureMalformed(f"key id or owner is not a URL: {url!r}")
     if is_blocked_domain(host):

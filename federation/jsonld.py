@@ -6,13 +6,14 @@ GoToSocial do); nothing here expands JSON-LD or fetches remote contexts.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import accumulate, repeat
 from typing import Any, Final
+
+import orjson
 
 from federation.errors import FederationError
 
@@ -67,10 +68,10 @@ _DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 def loads_limited(data: bytes | str, *, max_bytes: int, max_depth: int = 32) -> Any:
     """Parse JSON after refusing bodies that are too large or nested too deeply.
 
-    The depth check is a linear scan done *before* ``json.loads``: string literals are removed
-    with one regex, then the remaining brackets are counted. ``json.loads`` recurses once per
-    nesting level, so ``[[[[...]]]]`` of a megabyte would otherwise raise ``RecursionError``
-    (or exhaust the C stack) inside the parser; the scan itself never recurses.
+    The depth check is a linear scan done *before* parsing: string literals are removed with
+    one regex, then the remaining brackets are counted, so no deeply nested document ever
+    reaches the parser (or, later, code that walks the activity recursively); the scan itself
+    never recurses.
 
     Args:
         data: the raw body; must be UTF-8.
@@ -92,23 +93,20 @@ def loads_limited(data: bytes | str, *, max_bytes: int, max_depth: int = 32) -> 
     if _nesting_exceeds(text, max_depth):
         raise JsonTooDeep(f"JSON nested deeper than {max_depth} levels")
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except ValueError as exc:  # JSONDecodeError, int digit limit, NaN/Infinity
+        # orjson refuses NaN/Infinity and unpaired surrogates (neither is storable JSON) and
+        # parses several times faster than the standard library, on every inbox POST.
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
         raise InvalidJson(f"not JSON: {exc}") from exc
 
 
 def _nesting_exceeds(text: str, max_depth: int) -> bool:
     """Tell whether brackets outside string literals nest deeper than ``max_depth``."""
     # Every step below iterates in C: a megabyte of "[]," takes about 20 ms. Any character left
-    # over by invalid JSON counts as depth 0; json.loads refuses that document afterwards.
+    # over by invalid JSON counts as depth 0; the parser refuses that document afterwards.
     structure = _JSON_STRING.sub("", text).translate(_NON_BRACKETS)
     depths = accumulate(map(_DEPTH_STEP.get, structure, repeat(0)))
     return max(depths, default=0) > max_depth
-
-
-def _refuse_constant(name: str) -> Any:
-    """Reject NaN/Infinity, which Python's json accepts but RFC 8259 does not."""
-    raise ValueError(f"{name} is not valid JSON")
 
 
 def wants_activity_json(accept_header: str | None) -> bool:

@@ -31,6 +31,7 @@ from qspace.settings import Settings
 from qspace.templating import make_environment
 from qspace.urls import Urls
 from qspace.web.document_cache import DocumentCache, DocumentCacheMiddleware
+from qspace.web.inbox_lane import InboxLaneMiddleware
 from qspace.web.middleware import (
     BodySizeLimitMiddleware,
     LocaleMiddleware,
@@ -213,6 +214,7 @@ def create_app(
         middleware=[
             Middleware(RequestIdMiddleware, log_requests=settings.log.access_log),
             Middleware(SecurityHeadersMiddleware, https=settings.server.scheme == "https"),
+            Middleware(InboxLaneMiddleware, get_context=lambda: services.db),
             Middleware(DocumentCacheMiddleware, cache=services.document_cache),
             Middleware(LocaleMiddleware),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.media.max_upload_bytes),

@@ -41,7 +41,7 @@ def public_url(request: Request) -> str:
     raw_path = request.scope.get("raw_path")
     # ASGI's raw_path has no query string; strip one defensively all the same.
     path = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else request.url.path
-    query = request.url.query
+    query = request.scope.get("query_string", b"").decode("latin-1")
     base = request.app.state.services.settings.base_url
     return f"{base}{path}?{query}" if query else f"{base}{path}"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import secrets
@@ -34,6 +35,16 @@ SECURITY_HEADERS = [
 ]
 
 
+# Request ids only correlate log lines; a random prefix per process and a counter keep them
+# unique without reading the system's random source on every request.
+_ID_PREFIX = secrets.token_hex(4)
+_id_counter = itertools.count(1)
+
+
+def _new_request_id() -> str:
+    return f"{_ID_PREFIX}{next(_id_counter):08x}"
+
+
 class RequestIdMiddleware:
     """Give every request an id (X-Request-Id, kept from a proxy if sane) and log it once."""
 
@@ -46,7 +57,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
+        request_id = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else _new_request_id()
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500

@@ -217,6 +217,28 @@ async def test_inbox_of_an_unknown_space_is_404(client, remote):
     url = "https://local.test/@nobody/inbox"
     response = await post(client, signed_post(url, follow(), remote.keys[BOB]))
     assert response.status_code == 404
+    assert response.json() == {"error": "No such space."}
+    assert await stored() == 0
+
+
+async def test_inbox_answers_carry_request_id_and_security_headers_but_no_cookie(client, remote):
+    """Ensures inbox POSTs, which skip the page middleware, still get a request id and the
+    security headers, and never a session cookie."""
+    for url in (INBOX, "https://local.test/inbox", "https://local.test/@nobody/inbox"):
+        request = signed_post(url, follow(f"{url}/activity"), remote.keys[BOB])
+        request.headers["X-Request-Id"] = "delivery-42"
+        response = await post(client, request)
+        assert response.status_code in (202, 404)
+        assert response.headers["x-request-id"] == "delivery-42"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "set-cookie" not in response.headers
+
+
+async def test_inbox_under_a_longer_path_is_not_an_inbox(client, remote):
+    """Ensures only the exact inbox paths take deliveries (the router's 404 for the rest)."""
+    for url in ("https://local.test/@alice/inbox/x", "https://local.test/@alice/sub/inbox"):
+        response = await post(client, signed_post(url, follow(), remote.keys[BOB]))
+        assert response.status_code in (404, 405)
     assert await stored() == 0
 
 
@@ -267,6 +289,34 @@ async def test_a_row_the_database_refuses_fails_alone(tmp_path, db, remote):
     assert isinstance(results[2], IntegrityError)
     stored_ids = await InboxItem.all().values_list("ap_id", flat=True)
     assert sorted(stored_ids) == [f"https://remote.test/activities/{n}" for n in (0, 1, 3)]
+
+
+async def test_stored_rows_read_back_as_the_orm_writes_them(client, remote):
+    """Ensures the writer's own insert stores what the model reads: the payload as a dict,
+    aware datetimes that sort and compare with rows the ORM wrote, the default state."""
+    before = datetime.now(UTC)
+    earlier = await InboxItem.create(
+        ap_id="https://remote.test/activities/orm",
+        type="Follow",
+        actor_ap_id=BOB,
+        payload={"type": "Follow"},
+        next_attempt_at=before - timedelta(seconds=1),
+    )
+    activity = follow("https://remote.test/activities/writer")
+    response = await post(client, signed_post(INBOX, activity, remote.keys[BOB]))
+    assert response.status_code == 202
+    item = await InboxItem.get(ap_id=activity["id"])
+    assert item.payload == activity
+    assert item.state == InboxState.PENDING and item.attempts == 0
+    assert item.last_error is None and item.processed_at is None
+    assert before <= item.next_attempt_at <= datetime.now(UTC)
+    assert before <= item.received_at <= datetime.now(UTC)
+    due = InboxItem.filter(next_attempt_at__lte=datetime.now(UTC), state=InboxState.PENDING)
+    assert await due.order_by("next_attempt_at").values_list("id", flat=True) == [
+        earlier.id,
+        item.id,
+    ]
+    assert not await InboxItem.filter(next_attempt_at__gt=datetime.now(UTC)).exists()
 
 
 async def test_activity_with_nul_characters_is_refused(client, remote):

@@ -281,3 +281,11 @@ def test_build_actor_omits_absent_optional_fields():
     actor = _actor()
     assert not {"name", "summary", "icon", "image", "endpoints", "featured"} & set(actor)
     assert None not in actor.values()
+
+
+def test_loads_limited_refuses_unpaired_surrogates():
+    """Ensures a string with an unpaired surrogate escape (not text; PostgreSQL cannot store
+    it) is refused as invalid JSON."""
+    with pytest.raises(InvalidJson):
+        loads_limited(b'{"name": "\\ud800"}', max_bytes=100)
+    assert loads_limited(b'{"name": "\\ud83d\\ude00"}', max_bytes=100) == {"name": "\U0001f600"}
