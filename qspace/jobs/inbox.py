@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from tortoise.expressions import F
+
 from federation.delivery import MAX_ATTEMPTS, backoff_delay
 from federation.fetch import BadStatus, FetchError
 from qspace.jobs.claim import claim_due
@@ -51,12 +53,27 @@ class InboxWorker:
             limit=self.batch_size,
             lock_for=LOCK_FOR,
         )
-        for item in await InboxItem.filter(id__in=ids).order_by("id"):
-            await self._apply(item)
+        applied: list[int] = []
+        try:
+            for item in await InboxItem.filter(id__in=ids).order_by("id"):
+                if await self._apply(item):
+                    applied.append(item.id)
+        finally:
+            # Applied items are marked done together, in one statement per batch. Should the
+            # process stop before this, they are applied again once their lock expires:
+            # handlers are idempotent, as they must be for senders' retries anyway.
+            if applied:
+                await InboxItem.filter(id__in=applied).update(
+                    state=InboxState.DONE,
+                    processed_at=datetime.now(UTC),
+                    locked_until=None,
+                    attempts=F("attempts") + 1,
+                )
         return len(ids)
 
-    async def _apply(self, item: InboxItem) -> None:
-        """Apply one item and record its new state; never raises."""
+    async def _apply(self, item: InboxItem) -> bool:
+        """Apply one item; True when it was applied and is to be marked done with its batch,
+        else record its new state (a failure, or a type nobody handles) now. Never raises."""
         now = datetime.now(UTC)
         fields: dict[str, object] = {"locked_until": None, "attempts": item.attempts + 1}
         try:
@@ -75,7 +92,9 @@ class InboxWorker:
                 delay = backoff_delay(item.attempts + 1, base=RETRY_BASE, cap=RETRY_CAP)
                 fields["next_attempt_at"] = now + delay
         else:
+            if handled:
+                return True
             fields.update(state=InboxState.DONE, processed_at=now)
-            if not handled:
-                fields["last_error"] = f"no handler for {item.type or 'untyped'} activities"
+            fields["last_error"] = f"no handler for {item.type or 'untyped'} activities"
         await InboxItem.filter(id=item.id).update(**fields)
+        return False

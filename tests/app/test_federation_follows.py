@@ -334,3 +334,26 @@ async def test_an_activity_from_a_gone_actor_is_dropped(fed, remote):
     assert item.attempts == 1
     assert "404" in (item.last_error or "")
     assert not await Follow.exists()
+
+
+async def test_applied_items_of_a_batch_are_all_marked_done(fed, remote):
+    """Ensures every item applied in one batch ends done, once, unlocked and counted; and an
+    unhandled type among them is done with its reason."""
+    await make_space("alice")
+    await make_space("carol")
+    for name in ("alice", "carol"):
+        follow = {
+            "id": f"{BOB}/follows/{name}",
+            "type": "Follow",
+            "actor": BOB,
+            "object": f"https://local.test/@{name}",
+        }
+        await send(fed, remote, follow)
+    await send(fed, remote, {"id": f"{BOB}#arrive", "type": "Arrive", "actor": BOB, "object": BOB})
+    await run_jobs(fed)
+    items = await InboxItem.all().order_by("id")
+    assert len(items) == 3
+    assert all(i.state == InboxState.DONE and i.attempts == 1 for i in items)
+    assert all(i.processed_at is not None and i.locked_until is None for i in items)
+    assert [i.last_error for i in items] == [None, None, "no handler for Arrive activities"]
+    assert await Follow.filter(follower__ap_id=BOB).count() == 2
