@@ -167,6 +167,14 @@ async def verify_request(
     return VerifiedSignature(key_id=pending.key_id, owner=key.owner, style=style)
 
 
+def signs_request(name: bytes, value: bytes) -> bool:
+    """Whether a raw header (lower-case name, value) carries an HTTP signature of either
+    style: `Signature-Input`/`Signature`, or `Authorization: Signature ...`."""
+    if name in (b"signature", b"signature-input"):
+        return True
+    return name == b"authorization" and value[:10].lower() == b"signature "
+
+
 def check_time_window(
     created: datetime | None,
     expires: datetime | None,

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from federation.errors import FederationError
 from federation.jsonld import wants_activity_json
-from federation.signatures import verify_request
+from federation.signatures import signs_request, verify_request
 from qspace.mapping import instance_to_actor, to_ordered_collection
 from qspace.models import Actor, Space
 from qspace.services import collections, spaces
@@ -159,10 +159,7 @@ def _collection_endpoint(
 
 def is_signed(request: Request) -> bool:
     """Whether the request carries an HTTP signature (either style)."""
-    headers = request.headers
-    if "signature" in headers or "signature-input" in headers:
-        return True
-    return headers.get("authorization", "").lower().startswith("signature ")
+    return any(signs_request(name, value) for name, value in request.headers.raw)
 
 
 # --- Actors --------------------------------------------------------------------------------

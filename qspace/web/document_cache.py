@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from federation.jsonld import wants_activity_json
+from federation.signatures import signs_request
 from qspace.services import freshness
 
 TTL_SECONDS = 2.0
@@ -110,9 +111,7 @@ def _cacheable_request(scope: dict[str, Any]) -> bool:
         return False
     accept = b""
     for name, value in scope["headers"]:
-        if name in (b"signature", b"signature-input", b"cookie"):
-            return False
-        if name == b"authorization" and value[:10].lower() == b"signature ":
+        if name == b"cookie" or signs_request(name, value):
             return False
         if name == b"accept":
             accept = value

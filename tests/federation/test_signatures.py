@@ -26,6 +26,7 @@ from federation.signatures import (
     PublicKeyInfo,
     VerifiedSignature,
     sign_request,
+    signs_request,
     verify_request,
 )
 
@@ -445,3 +446,14 @@ def test_errors_carry_status_and_short_reason(error: type[FederationError], stat
     assert default.status == status
     assert default.reason and str(default) == default.reason
     assert custom.reason == "Custom reason" and custom.status == status
+
+
+def test_signs_request_recognizes_both_styles_and_nothing_else():
+    """Ensures signed requests are recognized by their headers in either style, and that an
+    Authorization of another scheme or unrelated headers are not taken for a signature."""
+    assert signs_request(b"signature", b'keyId="k",signature="x"')
+    assert signs_request(b"signature-input", b'sig1=("@method");keyid="k"')
+    assert signs_request(b"authorization", b'Signature keyId="k",signature="x"')
+    assert signs_request(b"authorization", b'signature keyId="k"')
+    assert not signs_request(b"authorization", b"Bearer abc")
+    assert not signs_request(b"accept", b"application/activity+json")
