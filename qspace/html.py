@@ -7,6 +7,7 @@ resolver, hashtag URLs, image proxy).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -14,13 +15,15 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from functools import partial
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bleach.css_sanitizer import CSSSanitizer
 from bleach.html5lib_shim import Filter
 from bleach.sanitizer import Cleaner
-from markdown_it import MarkdownIt
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 ImageRewriter = Callable[[str], str | None]
 MentionResolver = Callable[[str, str | None], str | None]
@@ -76,7 +79,14 @@ _REMOTE_ATTRIBUTES: dict[str, Any] = {
     "img": ["src", "alt", "title"],
 }
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """The Markdown renderer, built on first use: only writing a post needs it, and the
+    parser's rule tables cost an idle server about a MiB."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
 @dataclass(frozen=True)
@@ -201,7 +211,7 @@ def render_markdown(source: str, *, rewrite_img_src: ImageRewriter | None = None
     the image.
     """
     return _clean(
-        _MARKDOWN.render(source),
+        _markdown().render(source),
         tags=_MARKDOWN_TAGS,
         attributes=_MARKDOWN_ATTRIBUTES,
         policy=_MARKDOWN_POLICY,
