@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from federation.delivery import group_by_shared_inbox
 from federation.jsonld import PUBLIC, PUBLIC_ALIASES
 from qspace.mapping import addressing_of
 from qspace.models import (
     Actor,
     Audience,
-    Follow,
-    FollowState,
     FriendGroupMember,
     Item,
     ItemKind,
@@ -28,7 +27,12 @@ from qspace.models import (
     Space,
 )
 from qspace.services.friends import friends_of
-from qspace.services.outbox import inboxes_of
+from qspace.services.outbox import (
+    follower_inboxes,
+    follower_recipients,
+    inboxes_of,
+    recipients_of,
+)
 
 OPEN = (Audience.PUBLIC, Audience.UNLISTED)
 
@@ -54,14 +58,6 @@ class Addressing:
             self.inboxes,
             self.public,
         )
-
-
-async def follower_actors(actor: Actor) -> list[Actor]:
-    """The actors (local and remote) with an accepted follow of `actor`."""
-    ids = await Follow.filter(followed_id=actor.id, state=FollowState.ACCEPTED).values_list(
-        "follower_id", flat=True
-    )
-    return await Actor.filter(id__in=list(ids), deleted_at=None).order_by("id")
 
 
 async def _people(
@@ -91,17 +87,17 @@ async def audience_addressing(
     if audience == Audience.PRIVATE:
         return None
     if audience in OPEN:
-        followers = await follower_actors(owner)
+        followers = await follower_recipients(owner, use_shared_inbox=True)
         people = [a.ap_id for a in extra]
-        inboxes = inboxes_of([*followers, *extra], use_shared_inbox=True)
+        inboxes = group_by_shared_inbox([*followers, *recipients_of(extra, use_shared_inbox=True)])
         if audience == Audience.PUBLIC:
             return Addressing([PUBLIC], _unique([owner.followers_url, *people]), inboxes, True)
         # Unlisted (Mastodon's shape): followers in `to`, Public only in `cc`.
         return Addressing(_unique([owner.followers_url]), [PUBLIC, *people], inboxes, True)
     if audience == Audience.FOLLOWERS:
-        people = await follower_actors(owner)
+        followers = await follower_recipients(owner, use_shared_inbox=False)
         to = _unique([owner.followers_url, *(a.ap_id for a in extra)])
-        return Addressing(to, [], inboxes_of([*people, *extra]))
+        return Addressing(to, [], group_by_shared_inbox([*followers, *recipients_of(extra)]))
     people = await _people(audience, owner, group_id, item_id)
     # The owner belongs to their own audience: named too when a friend comments in it.
     everyone = [owner, *people, *extra]
@@ -175,11 +171,10 @@ async def _comment_addressing(comment: Item, author: Actor) -> Addressing | None
         found = await _remote_thread_addressing(root, comment, authors)
     if found is None or not found.public:
         return found
-    followers = await follower_actors(author)
     return Addressing(
         found.to,
         _unique([*found.cc, author.followers_url]),
-        _unique([*found.inboxes, *inboxes_of(followers, use_shared_inbox=True)]),
+        _unique([*found.inboxes, *await follower_inboxes(author)]),
         public=True,
     )
 

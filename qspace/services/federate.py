@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from federation.delivery import group_by_shared_inbox
 from federation.jsonld import PUBLIC
 from qspace.mapping import (
     album_update_to_note,
@@ -39,12 +40,17 @@ from qspace.models import (
 )
 from qspace.services.addressing import (
     Addressing,
-    follower_actors,
     item_addressing,
     never_leaves,
     wall_owner,
 )
-from qspace.services.outbox import enqueue_activity, inbox_host, inboxes_of
+from qspace.services.outbox import (
+    enqueue_activity,
+    follower_recipients,
+    inbox_host,
+    inboxes_of,
+    recipients_of,
+)
 from qspace.urls import Urls
 
 # Mastodon keeps at most four attachments: an album update shows four of the new photos.
@@ -231,9 +237,11 @@ async def reaction_changed(kind: str, actor: Actor, item: Item, *, on: bool) -> 
     else:
         if item.audience != Audience.PUBLIC:
             return
-        followers = await follower_actors(actor)
+        followers = await follower_recipients(actor, use_shared_inbox=True)
         to, cc = [PUBLIC], [author.ap_id, actor.followers_url or ""]
-        inboxes = inboxes_of([*followers, author], use_shared_inbox=True)
+        inboxes = group_by_shared_inbox(
+            [*followers, *recipients_of([author], use_shared_inbox=True)]
+        )
     if not inboxes:
         return
     activity = reaction_to_activity(

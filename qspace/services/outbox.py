@@ -6,6 +6,7 @@ No network I/O happens here: the rows are written in one transaction and the del
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,27 +68,48 @@ async def enqueue_activity(
     return outgoing
 
 
-def inboxes_of(actors: list[Actor], *, use_shared_inbox: bool = False) -> list[str]:
-    """The distinct inboxes that reach these remote actors (local actors are left out).
+def recipients_of(actors: Iterable[Actor], *, use_shared_inbox: bool = False) -> list[Recipient]:
+    """Where these remote actors take deliveries (local actors are left out).
 
     With `use_shared_inbox`, actors on one server share a single delivery to its shared
     inbox: right for public activities, whose addressing the receiver reads; activities
     meant for one person go to personal inboxes.
     """
-    recipients = [
+    return [
         Recipient(a.ap_id, a.inbox, a.shared_inbox, use_shared_inbox)
         for a in actors
         if not a.is_local and a.inbox and a.deleted_at is None
     ]
-    return group_by_shared_inbox(recipients)
+
+
+def inboxes_of(actors: Iterable[Actor], *, use_shared_inbox: bool = False) -> list[str]:
+    """The distinct inboxes that reach these remote actors (see `recipients_of`)."""
+    return group_by_shared_inbox(recipients_of(actors, use_shared_inbox=use_shared_inbox))
+
+
+async def follower_recipients(actor: Actor, *, use_shared_inbox: bool) -> list[Recipient]:
+    """Where the accepted remote followers of `actor` take deliveries, in follow order.
+
+    Read as plain rows in one joined query: a post to ten thousand followers needs their
+    inboxes, and building ten thousand Actor instances took most of the time of publishing it.
+    """
+    rows = (
+        await Follow.filter(
+            followed_id=actor.id,
+            state=FollowState.ACCEPTED,
+            follower__is_local=False,
+            follower__deleted_at=None,
+        )
+        .order_by("follower_id")
+        .values_list("follower__ap_id", "follower__inbox", "follower__shared_inbox")
+    )
+    return [
+        Recipient(ap_id, inbox, shared_inbox, use_shared_inbox)
+        for ap_id, inbox, shared_inbox in rows
+        if inbox
+    ]
 
 
 async def follower_inboxes(actor: Actor) -> list[str]:
     """The inboxes of an actor's accepted remote followers, one shared inbox per server."""
-    follower_ids = await Follow.filter(
-        followed_id=actor.id, state=FollowState.ACCEPTED
-    ).values_list("follower_id", flat=True)
-    followers = await Actor.filter(
-        id__in=list(follower_ids), is_local=False, deleted_at=None
-    ).order_by("id")
-    return inboxes_of(list(followers), use_shared_inbox=True)
+    return group_by_shared_inbox(await follower_recipients(actor, use_shared_inbox=True))

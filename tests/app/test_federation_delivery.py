@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from federation.delivery import MAX_ATTEMPTS
+from federation.delivery import MAX_ATTEMPTS, group_by_shared_inbox
 from federation.signatures import PublicKeyInfo, verify_request
 from qspace.app import create_app
 from qspace.jobs.delivery import DEAD_AFTER, DEAD_RECHECK
@@ -296,3 +296,36 @@ async def test_follower_inboxes_prefer_one_shared_inbox_per_server(db):
         "https://remote.test/inbox",
         "https://solo.test/dave/inbox",
     ]
+
+
+async def test_follower_recipients_leave_out_local_deleted_and_inboxless_followers(db):
+    """Ensures only live remote followers with an inbox are delivered to, in follow order, and
+    that personal delivery (followers-only items) uses each one's own inbox."""
+    alice = await make_space("alice")
+    bob_space = await make_space("bob")  # a local follower: reached without HTTP
+    live = await Actor.create(
+        ap_id="https://remote.test/u/zed",
+        username="zed",
+        domain="remote.test",
+        inbox="https://remote.test/u/zed/inbox",
+        shared_inbox="https://remote.test/inbox",
+    )
+    gone = await Actor.create(
+        ap_id="https://remote.test/u/gone",
+        username="gone",
+        domain="remote.test",
+        inbox="https://remote.test/u/gone/inbox",
+        deleted_at=datetime.now(UTC),
+    )
+    inboxless = await Actor.create(
+        ap_id="https://odd.test/u/x", username="x", domain="odd.test", inbox=""
+    )
+    for follower_id in (bob_space.actor_id, live.id, gone.id, inboxless.id):
+        await Follow.create(
+            follower_id=follower_id, followed_id=alice.actor_id, state=FollowState.ACCEPTED
+        )
+    shared = await outbox.follower_recipients(alice.actor, use_shared_inbox=True)
+    assert [r.actor_id for r in shared] == [live.ap_id]
+    assert group_by_shared_inbox(shared) == ["https://remote.test/inbox"]
+    personal = await outbox.follower_recipients(alice.actor, use_shared_inbox=False)
+    assert group_by_shared_inbox(personal) == ["https://remote.test/u/zed/inbox"]
