@@ -47,7 +47,9 @@ def _template_names(tree: PackTree) -> frozenset[str]:
     )
 
 
-def _file_problems(tree: PackTree, templates: frozenset[str]) -> list[Problem]:
+def _file_problems(
+    tree: PackTree, templates: frozenset[str], *, decode_images: bool
+) -> list[Problem]:
     root = tree.root
     environment = make_environment(root / TEMPLATES_DIR, templates, lambda _: "")
     problems: list[Problem] = []
@@ -56,7 +58,7 @@ def _file_problems(tree: PackTree, templates: frozenset[str]) -> list[Problem]:
             continue  # already reported by scan_folder; theme.toml is parsed on its own
         ext = extension(relative)
         if ext not in TEXT_TYPES:
-            problems += content_problems(root, relative)
+            problems += content_problems(root, relative, decode_images=decode_images)
             continue
         text = read_text(root, relative, problems)
         if text is None:
@@ -75,11 +77,13 @@ def _file_problems(tree: PackTree, templates: frozenset[str]) -> list[Problem]:
     return problems
 
 
-def check_folder(root: Path, *, current_version: str | None = None) -> CheckedFolder:
+def check_folder(
+    root: Path, *, current_version: str | None = None, decode_images: bool = True
+) -> CheckedFolder:
     """Check every rule on the pack folder `root`; never raises for a bad pack.
 
     `current_version` is the qspace version to check the pack's range against (default: the
-    installed one).
+    installed one). `decode_images=False` reads images' headers only (see content_problems).
     """
     tree = scan_folder(root)
     templates = _template_names(tree)
@@ -93,7 +97,7 @@ def check_folder(root: Path, *, current_version: str | None = None) -> CheckedFo
                 text, tree.has_file, current_version=current_version or qspace_version()
             )
             problems += manifest_problems
-    problems += _file_problems(tree, templates)
+    problems += _file_problems(tree, templates, decode_images=decode_images)
     return CheckedFolder(manifest, tree, templates, sorted(set(problems)))
 
 

@@ -12,6 +12,7 @@ from PIL import Image
 from qspace.cli import main
 from qspace.paths import BUNDLED_THEMES_DIR
 from qspace.themes import Problem, ThemeInvalid, load_pack, validate_pack
+from qspace.themes.validate import check_folder
 
 MINIMAL = Path(__file__).parents[1] / "data" / "themes" / "minimal"
 
@@ -422,6 +423,21 @@ def test_refuses_image_whose_content_is_not_an_image(pack):
     """Ensures a .png that is not a PNG is refused (file types are checked by content)."""
     write(pack, "assets/fake.png", b"<html>not a png</html>")
     refused(pack, "assets/fake.png", "not a valid png image")
+
+
+def test_header_check_of_bundled_packs_still_refuses_wrong_images(pack):
+    """Ensures the header-only image check (bundled packs at run time, without Pillow) passes
+    a real PNG and refuses a fake one, a JPEG named .png, and an image over the pixel cap."""
+    png(pack, "assets/ok.png")
+    write(pack, "assets/fake.png", b"<html>not a png</html>")
+    Image.new("RGB", (2, 2)).save(pack / "assets/photo.png", format="JPEG")
+    Image.new("1", (5000, 5000)).save(pack / "assets/huge.png", format="PNG")
+    problems = check_folder(pack, decode_images=False).problems
+    reasons = {p.file: p.reason for p in problems}
+    assert "assets/ok.png" not in reasons
+    assert "not a valid png image" in reasons["assets/fake.png"]
+    assert "is a JPEG image, not png" in reasons["assets/photo.png"]
+    assert "larger than" in reasons["assets/huge.png"]
 
 
 def test_refuses_font_whose_content_is_not_a_font(pack):
