@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from federation.delivery import group_by_shared_inbox
 from federation.jsonld import PUBLIC, PUBLIC_ALIASES
 from qspace.mapping import addressing_of
 from qspace.models import (
@@ -27,12 +26,7 @@ from qspace.models import (
     Space,
 )
 from qspace.services.friends import friends_of
-from qspace.services.outbox import (
-    follower_inboxes,
-    follower_recipients,
-    inboxes_of,
-    recipients_of,
-)
+from qspace.services.outbox import follower_inboxes, inboxes_of
 
 OPEN = (Audience.PUBLIC, Audience.UNLISTED)
 
@@ -87,17 +81,16 @@ async def audience_addressing(
     if audience == Audience.PRIVATE:
         return None
     if audience in OPEN:
-        followers = await follower_recipients(owner, use_shared_inbox=True)
         people = [a.ap_id for a in extra]
-        inboxes = group_by_shared_inbox([*followers, *recipients_of(extra, use_shared_inbox=True)])
+        inboxes = await follower_inboxes(owner, also=extra)
         if audience == Audience.PUBLIC:
             return Addressing([PUBLIC], _unique([owner.followers_url, *people]), inboxes, True)
         # Unlisted (Mastodon's shape): followers in `to`, Public only in `cc`.
         return Addressing(_unique([owner.followers_url]), [PUBLIC, *people], inboxes, True)
     if audience == Audience.FOLLOWERS:
-        followers = await follower_recipients(owner, use_shared_inbox=False)
         to = _unique([owner.followers_url, *(a.ap_id for a in extra)])
-        return Addressing(to, [], group_by_shared_inbox([*followers, *recipients_of(extra)]))
+        inboxes = await follower_inboxes(owner, also=extra, use_shared_inbox=False)
+        return Addressing(to, [], inboxes)
     people = await _people(audience, owner, group_id, item_id)
     # The owner belongs to their own audience: named too when a friend comments in it.
     everyone = [owner, *people, *extra]

@@ -15,7 +15,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from federation.delivery import group_by_shared_inbox
 from federation.jsonld import PUBLIC
 from qspace.mapping import (
     album_update_to_note,
@@ -44,13 +43,7 @@ from qspace.services.addressing import (
     never_leaves,
     wall_owner,
 )
-from qspace.services.outbox import (
-    enqueue_activity,
-    follower_recipients,
-    inbox_host,
-    inboxes_of,
-    recipients_of,
-)
+from qspace.services.outbox import enqueue_activity, follower_inboxes, inbox_host, inboxes_of
 from qspace.urls import Urls
 
 # Mastodon keeps at most four attachments: an album update shows four of the new photos.
@@ -237,11 +230,8 @@ async def reaction_changed(kind: str, actor: Actor, item: Item, *, on: bool) -> 
     else:
         if item.audience != Audience.PUBLIC:
             return
-        followers = await follower_recipients(actor, use_shared_inbox=True)
         to, cc = [PUBLIC], [author.ap_id, actor.followers_url or ""]
-        inboxes = group_by_shared_inbox(
-            [*followers, *recipients_of([author], use_shared_inbox=True)]
-        )
+        inboxes = await follower_inboxes(actor, also=[author])
     if not inboxes:
         return
     activity = reaction_to_activity(

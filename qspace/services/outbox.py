@@ -110,6 +110,11 @@ async def follower_recipients(actor: Actor, *, use_shared_inbox: bool) -> list[R
     ]
 
 
-async def follower_inboxes(actor: Actor) -> list[str]:
-    """The inboxes of an actor's accepted remote followers, one shared inbox per server."""
-    return group_by_shared_inbox(await follower_recipients(actor, use_shared_inbox=True))
+async def follower_inboxes(
+    actor: Actor, *, also: Iterable[Actor] = (), use_shared_inbox: bool = True
+) -> list[str]:
+    """The distinct inboxes of an actor's accepted remote followers and of the actors in
+    `also`; one shared inbox per server unless `use_shared_inbox` is False."""
+    followers = await follower_recipients(actor, use_shared_inbox=use_shared_inbox)
+    others = recipients_of(also, use_shared_inbox=use_shared_inbox)
+    return group_by_shared_inbox([*followers, *others])

@@ -56,11 +56,7 @@ def _image_problem(path: Path, ext: str) -> str | None:
         return f"image is larger than {MAX_IMAGE_PIXELS} pixels"
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         return f"not a valid {ext} image ({exc})"
-    if found != _PILLOW_FORMATS[ext]:
-        return f"the file is a {found} image, not {ext}"
-    if width * height > MAX_IMAGE_PIXELS:
-        return f"image is larger than {MAX_IMAGE_PIXELS} pixels"
-    return None
+    return _format_and_size_problem(ext, found, width, height)
 
 
 def _header_problem(path: Path, ext: str) -> str | None:
@@ -68,9 +64,13 @@ def _header_problem(path: Path, ext: str) -> str | None:
         header = read_header(path)
     except (MediaRejected, OSError) as exc:
         return f"not a valid {ext} image ({exc})"
-    if header.format != _PILLOW_FORMATS[ext]:
-        return f"the file is a {header.format} image, not {ext}"
-    if header.width * header.height > MAX_IMAGE_PIXELS:
+    return _format_and_size_problem(ext, header.format, header.width, header.height)
+
+
+def _format_and_size_problem(ext: str, found: str | None, width: int, height: int) -> str | None:
+    if found != _PILLOW_FORMATS[ext]:
+        return f"the file is a {found} image, not {ext}"
+    if width * height > MAX_IMAGE_PIXELS:
         return f"image is larger than {MAX_IMAGE_PIXELS} pixels"
     return None
 
